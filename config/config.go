@@ -1,0 +1,274 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	_ "time/tzdata" // so Timezone works in a scratch container without /usr/share/zoneinfo
+
+	"github.com/robfig/cron/v3"
+)
+
+// Store kinds.
+const (
+	KindShopify     = "shopify"
+	KindWooCommerce = "woocommerce"
+	KindFile        = "file"
+)
+
+// Destination kinds.
+const (
+	KindMailchimp = "mailchimp"
+	KindKlaviyo   = "klaviyo"
+	KindListmonk  = "listmonk"
+)
+
+// Default values.
+const (
+	DefaultDataDir           = "./data"
+	DefaultBaseCurrency      = "USD"
+	DefaultTimezone          = "UTC"
+	DefaultListen            = "127.0.0.1:8080"
+	DefaultMaxBodyBytes      = 5 << 20 // 5 MiB
+	DefaultReadTimeout       = 10 * time.Second
+	DefaultWriteTimeout      = 30 * time.Second
+	DefaultShopifyAPIVersion = "2025-04"
+	DefaultTagPrefix         = "cohort:"
+	DefaultBackupKeep        = 7
+	// AllSegments in a destination's segments list means every segment.
+	AllSegments = "all"
+)
+
+// KnownJobs are the scheduler job names the schedule section accepts.
+var KnownJobs = []string{"store_stats", "backup"}
+
+// defaultSchedule returns the default cron expression of every known job.
+func defaultSchedule() map[string]string {
+	return map[string]string{
+		"store_stats": "@every 1m",
+		"backup":      "@daily",
+	}
+}
+
+// Config is the whole cohortd configuration.
+type Config struct {
+	// DataDir is where the database and other state live.
+	DataDir string `yaml:"data_dir" json:"data_dir"`
+	// BaseCurrency is the ISO 4217 code money amounts are reported in.
+	BaseCurrency string `yaml:"base_currency" json:"base_currency"`
+	// Timezone is the IANA zone name used for days, weeks and schedules.
+	Timezone     string            `yaml:"timezone" json:"timezone"`
+	HTTP         HTTP              `yaml:"http" json:"http"`
+	Stores       []Store           `yaml:"stores" json:"stores"`
+	Destinations []Destination     `yaml:"destinations" json:"destinations"`
+	Tags         Tags              `yaml:"tags" json:"tags"`
+	Segments     Segments          `yaml:"segments" json:"segments"`
+	Schedule     map[string]string `yaml:"schedule" json:"schedule"`
+	Backup       Backup            `yaml:"backup" json:"backup"`
+}
+
+// HTTP configures the HTTP server (webhooks, admin API, metrics).
+type HTTP struct {
+	Listen       string   `yaml:"listen" json:"listen"`
+	AdminToken   Secret   `yaml:"admin_token" json:"admin_token"`
+	MaxBodyBytes int64    `yaml:"max_body_bytes" json:"max_body_bytes"`
+	ReadTimeout  Duration `yaml:"read_timeout" json:"read_timeout"`
+	WriteTimeout Duration `yaml:"write_timeout" json:"write_timeout"`
+}
+
+// Store is one shop cohortd reads customers and orders from. Which fields
+// apply depends on Kind (the kind struct tag); the others are always empty.
+type Store struct {
+	ID   string `yaml:"id" json:"id"`
+	Kind string `yaml:"kind" json:"kind"`
+
+	// Shopify.
+	Shop           string   `yaml:"shop" json:"shop,omitempty" kind:"shopify"`
+	AccessToken    Secret   `yaml:"access_token" json:"access_token,omitempty" kind:"shopify"`
+	APIVersion     string   `yaml:"api_version" json:"api_version,omitempty" kind:"shopify"`
+	WebhookSecrets []Secret `yaml:"webhook_secrets" json:"webhook_secrets,omitempty" kind:"shopify"`
+
+	// WooCommerce.
+	URL            string `yaml:"url" json:"url,omitempty" kind:"woocommerce"`
+	ConsumerKey    Secret `yaml:"consumer_key" json:"consumer_key,omitempty" kind:"woocommerce"`
+	ConsumerSecret Secret `yaml:"consumer_secret" json:"consumer_secret,omitempty" kind:"woocommerce"`
+	WebhookSecret  Secret `yaml:"webhook_secret" json:"webhook_secret,omitempty" kind:"woocommerce"`
+
+	// File (a JSON/CSV export, for trying cohortd out or for tests).
+	Path string `yaml:"path" json:"path,omitempty" kind:"file"`
+}
+
+// Destination is a marketing tool cohortd pushes segment membership to.
+type Destination struct {
+	ID   string `yaml:"id" json:"id"`
+	Kind string `yaml:"kind" json:"kind"`
+	// Segments are the segment names pushed to this destination, or
+	// ["all"] (the default) for every segment.
+	Segments []string `yaml:"segments" json:"segments"`
+
+	// Mailchimp (APIKey is shared with Klaviyo).
+	APIKey     Secret `yaml:"api_key" json:"api_key,omitempty" kind:"mailchimp,klaviyo"`
+	AudienceID string `yaml:"audience_id" json:"audience_id,omitempty" kind:"mailchimp"`
+
+	// Listmonk.
+	URL      string `yaml:"url" json:"url,omitempty" kind:"listmonk"`
+	Username string `yaml:"username" json:"username,omitempty" kind:"listmonk"`
+	Token    Secret `yaml:"token" json:"token,omitempty" kind:"listmonk"`
+}
+
+// WantsSegment reports whether the destination receives the named segment,
+// either because it lists it or because it lists "all".
+func (d Destination) WantsSegment(name string) bool {
+	for _, s := range d.Segments {
+		if s == AllSegments || s == name {
+			return true
+		}
+	}
+	return false
+}
+
+// MailchimpDC returns the Mailchimp data center ("us21") taken from the
+// suffix of the API key, or "" if the key has none.
+func (d Destination) MailchimpDC() string {
+	m := mailchimpKeyRE.FindStringSubmatch(d.APIKey.Value())
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// Tags configures the customer tags cohortd writes back to the store.
+type Tags struct {
+	// Prefix is put in front of every tag cohortd manages, so it can tell
+	// its own tags from the merchant's.
+	Prefix string `yaml:"prefix" json:"prefix"`
+}
+
+// Segments configures merchant-defined segments on top of the built-in ones.
+type Segments struct {
+	Custom []CustomSegment `yaml:"custom" json:"custom"`
+}
+
+// CustomSegment is a merchant-defined segment.
+type CustomSegment struct {
+	Name string `yaml:"name" json:"name"`
+	// When is the membership expression; it is type-checked elsewhere.
+	When string `yaml:"when" json:"when"`
+	// Tag is the full customer tag; it defaults to Tags.Prefix + Name.
+	Tag string `yaml:"tag" json:"tag"`
+	// Destinations are destination ids this segment is pushed to in
+	// addition to the destinations that list it (or "all").
+	Destinations []string `yaml:"destinations" json:"destinations"`
+}
+
+// Backup configures periodic database backups (run by the "backup" job).
+type Backup struct {
+	Dir  string `yaml:"dir" json:"dir"`
+	Keep int    `yaml:"keep" json:"keep"`
+}
+
+// Default returns a configuration with every default applied and no stores
+// or destinations.
+func Default() *Config {
+	return &Config{
+		DataDir:      DefaultDataDir,
+		BaseCurrency: DefaultBaseCurrency,
+		Timezone:     DefaultTimezone,
+		HTTP: HTTP{
+			Listen:       DefaultListen,
+			MaxBodyBytes: DefaultMaxBodyBytes,
+			ReadTimeout:  Duration{DefaultReadTimeout},
+			WriteTimeout: Duration{DefaultWriteTimeout},
+		},
+		Tags:     Tags{Prefix: DefaultTagPrefix},
+		Schedule: defaultSchedule(),
+		Backup: Backup{
+			Dir:  defaultBackupDir(DefaultDataDir),
+			Keep: DefaultBackupKeep,
+		},
+	}
+}
+
+func defaultBackupDir(dataDir string) string { return filepath.Join(dataDir, "backups") }
+
+var locations sync.Map // zone name -> *time.Location
+
+// Location returns the configured time zone, or UTC if Timezone does not
+// name a zone (Load and Parse reject such configurations).
+func (c *Config) Location() *time.Location {
+	if c == nil || c.Timezone == "" {
+		return time.UTC
+	}
+	if l, ok := locations.Load(c.Timezone); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	locations.Store(c.Timezone, l)
+	return l
+}
+
+// StoreByID returns the store with the given id.
+func (c *Config) StoreByID(id string) (Store, bool) {
+	for _, s := range c.Stores {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Store{}, false
+}
+
+// DestinationByID returns the destination with the given id.
+func (c *Config) DestinationByID(id string) (Destination, bool) {
+	for _, d := range c.Destinations {
+		if d.ID == id {
+			return d, true
+		}
+	}
+	return Destination{}, false
+}
+
+var scheduleParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// ParseSchedule parses a schedule expression the way the schedule section is
+// validated: five-field cron ("*/5 * * * *") or a descriptor ("@daily",
+// "@every 5m"). The scheduler must use it so that what validates also runs.
+func ParseSchedule(spec string) (cron.Schedule, error) {
+	s, err := scheduleParser.Parse(spec)
+	if err != nil {
+		return nil, fmt.Errorf("parse schedule %q: %w", spec, err)
+	}
+	return s, nil
+}
+
+// Load reads the file at path, expands ${VAR} references, decodes it, applies
+// defaults and validates the result. On any problem it returns a nil Config
+// and a Problems error holding every problem found.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, Problems{{File: path, Msg: fmt.Sprintf("cannot read config file: %v", err)}}
+	}
+	return Parse(path, data)
+}
+
+// Parse is Load for a file already in memory; path is only used in messages.
+// Environment variables come from the process environment and *_file
+// secrets are read from disk.
+func Parse(path string, data []byte) (*Config, error) {
+	return parse(path, data, os.LookupEnv, os.ReadFile)
+}
+
+// SetDataDir points the configuration at another data directory (the --data-dir flag). A backup
+// directory that was the default under the old data directory moves with it.
+func (c *Config) SetDataDir(dir string) {
+	if filepath.Clean(c.Backup.Dir) == filepath.Clean(defaultBackupDir(c.DataDir)) {
+		c.Backup.Dir = defaultBackupDir(dir)
+	}
+	c.DataDir = dir
+}
