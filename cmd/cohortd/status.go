@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cohortd/cohortd/store"
+	"github.com/cohortd/cohortd/sync/daemon"
+)
+
+func statusCommand() *command {
+	var (
+		asJSON bool
+		addr   string
+	)
+	return &command{
+		name:    "status",
+		summary: "show the running daemon's state (jobs, store, readiness), or the data file's when no daemon runs",
+		flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&asJSON, "json", false, "print JSON")
+			fs.StringVar(&addr, "addr", "", "admin address of the daemon, overrides http.listen")
+		},
+		run: func(ctx context.Context, e *env, args []string) error {
+			if len(args) > 0 {
+				return usageErr("unexpected arguments %q", args)
+			}
+			cfg, source, err := e.loadConfig()
+			if err != nil {
+				return err
+			}
+			var st daemon.Status
+			err = newAdminClient(cfg, addr).getJSON(ctx, "/admin/status", &st)
+			if errors.Is(err, errNoDaemon) {
+				st, err = offlineStatus(store.DefaultPath(cfg.DataDir))
+				st.Config = source
+			}
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(st)
+			}
+			printStatus(e.stdout, st)
+			return nil
+		},
+	}
+}
+
+// offlineStatus reads the data file directly; it works only while no daemon holds it.
+func offlineStatus(path string) (daemon.Status, error) {
+	st := daemon.Status{Version: version(), DataFile: path}
+	s, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		return st, fmt.Errorf("no daemon answered and the data file cannot be read: %w", err)
+	}
+	defer s.Close()
+	if st.SchemaVersion, err = s.SchemaVersion(); err != nil {
+		return st, err
+	}
+	stats, err := s.Stats()
+	if err != nil {
+		return st, err
+	}
+	st.FileBytes = stats.FileSize
+	st.Buckets = stats.Buckets
+	return st, nil
+}
+
+func printStatus(w io.Writer, st daemon.Status) {
+	state := "not running (read from the data file)"
+	if st.Running {
+		state = fmt.Sprintf("running since %s (%s), listening on %s", st.StartedAt.Format(time.RFC3339), st.Uptime, st.Listen)
+	}
+	fmt.Fprintf(w, "cohortd %s: %s\n", st.Version, state)
+	if st.Config != "" {
+		fmt.Fprintf(w, "config:    %s\n", st.Config)
+	}
+	fmt.Fprintf(w, "data file: %s (schema v%d, %d bytes)\n", st.DataFile, st.SchemaVersion, st.FileBytes)
+	if st.Running {
+		ready := "ready"
+		if !st.Ready {
+			ready = "NOT READY: " + strings.Join(st.Problems, "; ")
+		}
+		fmt.Fprintf(w, "readiness: %s\n", ready)
+	}
+	names := make([]string, 0, len(st.Buckets))
+	for b := range st.Buckets {
+		names = append(names, b)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w, "buckets:")
+	for _, b := range names {
+		fmt.Fprintf(w, "  %-16s %d\n", b, st.Buckets[b])
+	}
+	if len(st.Stores)+len(st.Destinations) > 0 {
+		fmt.Fprintln(w, "endpoints:")
+		for _, s := range st.Stores {
+			fmt.Fprintf(w, "  store %s (%s)\n", s.ID, s.Kind)
+		}
+		for _, d := range st.Destinations {
+			fmt.Fprintf(w, "  destination %s (%s)\n", d.ID, d.Kind)
+		}
+	}
+	if st.Running {
+		fmt.Fprintln(w, "jobs:")
+		for _, j := range st.Jobs {
+			last := "never run"
+			if !j.LastStart.IsZero() {
+				last = fmt.Sprintf("last %s took %s", j.LastStart.Format(time.RFC3339), j.LastDuration)
+			}
+			errText := ""
+			if j.LastError != "" {
+				errText = fmt.Sprintf(", last error: %s (%d in a row)", j.LastError, j.ConsecutiveFailures)
+			}
+			fmt.Fprintf(w, "  %-12s %-12s %s, runs %d, failures %d, next %s%s\n", j.Name, j.Schedule, last,
+				j.Runs, j.Failures, j.Next.Format(time.RFC3339), errText)
+		}
+	}
+}

@@ -1,0 +1,148 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/cohortd/cohortd/store"
+)
+
+// Job names, as they appear in the config's schedule section, in status and in metrics.
+const (
+	JobStoreStats = "store_stats"
+	JobBackup     = "backup"
+)
+
+// registerJobs adds every job whose schedule is configured. A job with an empty schedule is
+// off.
+func (d *Daemon) registerJobs() error {
+	jobs := map[string]func(context.Context) error{
+		JobStoreStats: d.refreshStoreStats,
+		JobBackup:     d.backupJob,
+	}
+	names := make([]string, 0, len(jobs))
+	for name := range jobs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		spec := d.cfg.Schedule[name]
+		if spec == "" {
+			continue
+		}
+		if err := d.scheduler.Register(name, spec, jobs[name]); err != nil {
+			return fmt.Errorf("daemon: %w", err)
+		}
+	}
+	return nil
+}
+
+// storeMetrics are refreshed by the store_stats job rather than on every scrape: counting keys
+// walks bucket pages, which is cheap on a demo store and not on a million profiles.
+type storeMetrics struct {
+	fileBytes  prometheus.Gauge
+	bucketKeys *prometheus.GaugeVec
+	commits    prometheus.Gauge
+	writes     prometheus.Gauge
+}
+
+func newStoreMetrics(reg prometheus.Registerer) *storeMetrics {
+	m := &storeMetrics{
+		fileBytes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "cohortd", Subsystem: "store", Name: "file_bytes",
+			Help: "Size of the data file in bytes, as of the last store_stats run.",
+		}),
+		bucketKeys: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "cohortd", Subsystem: "store", Name: "bucket_keys",
+			Help: "Keys per bucket, as of the last store_stats run.",
+		}, []string{"bucket"}),
+		commits: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "cohortd", Subsystem: "store", Name: "group_commits",
+			Help: "Group commits since the data file was opened.",
+		}),
+		writes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "cohortd", Subsystem: "store", Name: "group_writes",
+			Help: "Records written through group commit since the data file was opened.",
+		}),
+	}
+	reg.MustRegister(m.fileBytes, m.bucketKeys, m.commits, m.writes)
+	return m
+}
+
+func (d *Daemon) refreshStoreStats(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	st, err := d.store.Stats()
+	if err != nil {
+		return fmt.Errorf("store stats: %w", err)
+	}
+	d.metrics.fileBytes.Set(float64(st.FileSize))
+	for b, n := range st.Buckets {
+		d.metrics.bucketKeys.WithLabelValues(b).Set(float64(n))
+	}
+	d.metrics.commits.Set(float64(st.Commits))
+	d.metrics.writes.Set(float64(st.Writes))
+	return nil
+}
+
+// backupPrefix and backupSuffix frame the timestamp in scheduled backup file names, so that
+// pruning only ever touches files this job wrote.
+const (
+	backupPrefix = "cohortd-"
+	backupSuffix = ".db"
+)
+
+// backupJob writes a verified hot copy of the data file into the backup directory and keeps
+// the newest Backup.Keep copies.
+func (d *Daemon) backupJob(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	dir := d.cfg.Backup.Dir
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("backup: create %s: %w", dir, err)
+	}
+	name := backupPrefix + time.Now().UTC().Format("20060102T150405Z") + backupSuffix
+	path := filepath.Join(dir, name)
+	sum, err := d.store.BackupToFile(path)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	d.log.Info().Str("file", path).Str("checksum", sum.Checksum).Msg("backup written and verified")
+	return pruneBackups(dir, d.cfg.Backup.Keep)
+}
+
+// pruneBackups removes all but the newest keep scheduled backups in dir. Names sort by time.
+func pruneBackups(dir string, keep int) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("backup: list %s: %w", dir, err)
+	}
+	var ours []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.Type().IsRegular() && strings.HasPrefix(n, backupPrefix) && strings.HasSuffix(n, backupSuffix) {
+			ours = append(ours, n)
+		}
+	}
+	sort.Strings(ours)
+	for len(ours) > keep {
+		if err := os.Remove(filepath.Join(dir, ours[0])); err != nil {
+			return fmt.Errorf("backup: prune: %w", err)
+		}
+		ours = ours[1:]
+	}
+	return nil
+}
+
+// Store exposes the store to in-process callers that run beside the daemon (tests, and later
+// the engine's consumers).
+func (d *Daemon) Store() *store.Store { return d.store }
