@@ -68,6 +68,27 @@ type Config struct {
 	Segments     Segments          `yaml:"segments" json:"segments"`
 	Schedule     map[string]string `yaml:"schedule" json:"schedule"`
 	Backup       Backup            `yaml:"backup" json:"backup"`
+	// CurrencyRates convert order money to BaseCurrency, date-effective.
+	CurrencyRates []CurrencyRate `yaml:"currency_rates" json:"currency_rates"`
+	// Identity tunes identity resolution.
+	Identity Identity `yaml:"identity" json:"identity"`
+}
+
+// CurrencyRate says that from Effective on, 1 From is worth Rate units of the base currency.
+type CurrencyRate struct {
+	From      string `yaml:"from" json:"from"`
+	Rate      string `yaml:"rate" json:"rate"`           // a decimal, e.g. "1.0842"
+	Effective string `yaml:"effective" json:"effective"` // YYYY-MM-DD
+}
+
+// Identity tunes identity resolution. Probabilities are posterior match probabilities.
+type Identity struct {
+	// MatchThreshold: pairs at or above it are merged automatically.
+	MatchThreshold float64 `yaml:"match_threshold" json:"match_threshold"`
+	// PossibleThreshold: pairs between it and MatchThreshold are listed as possible duplicates.
+	PossibleThreshold float64 `yaml:"possible_threshold" json:"possible_threshold"`
+	// PhoneIsIdentity: the same valid E.164 phone links two records deterministically.
+	PhoneIsIdentity bool `yaml:"phone_is_identity" json:"phone_is_identity"`
 }
 
 // HTTP configures the HTTP server (webhooks, admin API, metrics).
@@ -97,8 +118,10 @@ type Store struct {
 	ConsumerSecret Secret `yaml:"consumer_secret" json:"consumer_secret,omitempty" kind:"woocommerce"`
 	WebhookSecret  Secret `yaml:"webhook_secret" json:"webhook_secret,omitempty" kind:"woocommerce"`
 
-	// File (a JSON/CSV export, for trying cohortd out or for tests).
+	// File (a CSV export imported with `cohortd import`).
 	Path string `yaml:"path" json:"path,omitempty" kind:"file"`
+	// Mapping maps order fields to the columns of a generic orders CSV (see OrderMappingKeys).
+	Mapping map[string]string `yaml:"mapping" json:"mapping,omitempty" kind:"file"`
 }
 
 // Destination is a marketing tool cohortd pushes segment membership to.
@@ -189,6 +212,11 @@ func Default() *Config {
 			Dir:  defaultBackupDir(DefaultDataDir),
 			Keep: DefaultBackupKeep,
 		},
+		Identity: Identity{
+			MatchThreshold:    DefaultMatchThreshold,
+			PossibleThreshold: DefaultPossibleThreshold,
+			PhoneIsIdentity:   true,
+		},
 	}
 }
 
@@ -271,4 +299,19 @@ func (c *Config) SetDataDir(dir string) {
 		c.Backup.Dir = defaultBackupDir(dir)
 	}
 	c.DataDir = dir
+}
+
+// Identity resolution defaults.
+const (
+	DefaultMatchThreshold    = 0.9
+	DefaultPossibleThreshold = 0.5
+)
+
+// OrderMappingKeys are the keys a file store's mapping accepts: canonical order fields mapped
+// to CSV columns, plus default_currency, date_layout and cancelled_prefix, which hold values.
+var OrderMappingKeys = []string{
+	"order_id", "customer_id", "email", "phone", "first_name", "last_name", "date", "total",
+	"quantity", "unit_price", "product_id", "title", "product_type", "vendor", "currency",
+	"country", "city", "postcode", "user_agent", "default_currency", "date_layout",
+	"cancelled_prefix",
 }

@@ -311,7 +311,7 @@ ${COHORTD_TEST_DIR}: 1
 	want := []string{
 		`cohortd.yaml:1:11: data_dir: environment variable COHORTD_TEST_UNSET is not set (set COHORTD_TEST_UNSET or use ${COHORTD_TEST_UNSET:-default})`,
 		`cohortd.yaml:3:11: http.listen: environment variable COHORTD_TEST_UNSET is not set (set COHORTD_TEST_UNSET or use ${COHORTD_TEST_UNSET:-default})`,
-		`cohortd.yaml:4:1: unknown key "${COHORTD_TEST_DIR}" in top level (valid keys: data_dir, base_currency, timezone, http, stores, destinations, tags, segments, schedule, backup)`,
+		`cohortd.yaml:4:1: unknown key "${COHORTD_TEST_DIR}" in top level (valid keys: data_dir, base_currency, timezone, http, stores, destinations, tags, segments, schedule, backup, currency_rates, identity)`,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -488,7 +488,7 @@ func TestValidation(t *testing.T) {
 		{"top level not a mapping", "- a\n",
 			[]string{`cohortd.yaml:1:1: top level must be a mapping, not a list`}},
 		{"unknown top-level key", "data_dri: x\n",
-			[]string{`cohortd.yaml:1:1: unknown key "data_dri" in top level (did you mean "data_dir"? valid keys: data_dir, base_currency, timezone, http, stores, destinations, tags, segments, schedule, backup)`}},
+			[]string{`cohortd.yaml:1:1: unknown key "data_dri" in top level (did you mean "data_dir"? valid keys: data_dir, base_currency, timezone, http, stores, destinations, tags, segments, schedule, backup, currency_rates, identity)`}},
 		{"unknown key, case and separators", "http:\n  Max-Body-Bytes: 1\n",
 			[]string{`cohortd.yaml:2:3: unknown key "Max-Body-Bytes" in http (did you mean "max_body_bytes"? valid keys: listen, admin_token, admin_token_file, max_body_bytes, read_timeout, write_timeout)`}},
 		{"unknown key, no suggestion", "backup:\n  zzzzzzzz: 1\n",

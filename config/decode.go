@@ -208,6 +208,28 @@ func (d *decoder) decodeValue(path string, n *yaml.Node, v reflect.Value) {
 			return
 		}
 		v.SetInt(i)
+	case t.Kind() == reflect.Float64:
+		s, ok := d.scalar(path, n, "a number")
+		if !ok {
+			return
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			d.add(n, fmt.Sprintf("%s must be a number, not %q", path, s), "")
+			return
+		}
+		v.SetFloat(f)
+	case t.Kind() == reflect.Bool:
+		s, ok := d.scalar(path, n, "true or false")
+		if !ok {
+			return
+		}
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			d.add(n, fmt.Sprintf("%s must be true or false, not %q", path, s), "")
+			return
+		}
+		v.SetBool(b)
 	case t.Kind() == reflect.Slice:
 		items := []*yaml.Node{n} // a single value is accepted as a one-item list
 		if n.Kind == yaml.SequenceNode {

@@ -62,6 +62,7 @@ func TestExampleFile(t *testing.T) {
 		}},
 		Schedule: map[string]string{"store_stats": "@every 1m", "backup": "@daily"},
 		Backup:   Backup{Dir: filepath.Join("data", "backups"), Keep: 7},
+		Identity: Identity{MatchThreshold: 0.9, PossibleThreshold: 0.5, PhoneIsIdentity: true},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("example decoded to\n%+v\nwant\n%+v", cfg, want)
@@ -166,7 +167,10 @@ func TestExampleBlocks(t *testing.T) {
 			APIVersion: "2025-04", WebhookSecrets: []Secret{"whsec"}},
 		{ID: "woo", Kind: KindWooCommerce, URL: "https://shop.example.com", ConsumerKey: "ck_123",
 			ConsumerSecret: "cs_123", WebhookSecret: "woo-hook"},
-		{ID: "sample", Kind: KindFile, Path: "./testdata/customers.json"},
+		{ID: "retail", Kind: KindFile, Path: "./online_retail.csv", Mapping: map[string]string{
+			"order_id": "InvoiceNo", "customer_id": "CustomerID", "date": "InvoiceDate", "quantity": "Quantity",
+			"unit_price": "UnitPrice", "product_id": "StockCode", "title": "Description", "country": "Country",
+			"default_currency": "GBP", "date_layout": "2006-01-02 15:04:05", "cancelled_prefix": "C"}},
 	}
 	if !reflect.DeepEqual(cfg.Stores, wantStores) {
 		t.Errorf("stores =\n%#v\nwant\n%#v", valuesOf(cfg.Stores), valuesOf(wantStores))

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"regexp"
@@ -100,6 +101,25 @@ func (d *decoder) validate(cfg *Config) {
 	d.validateSchedule(cfg.Schedule)
 	if cfg.Backup.Dir == "" {
 		d.errAt("backup.dir", "backup.dir must not be empty", "leave it out to use <data_dir>/backups")
+	}
+	for i, r := range cfg.CurrencyRates {
+		p := fmt.Sprintf("currency_rates[%d]", i)
+		if !isoCurrencies[r.From] {
+			d.errAt(p+".from", fmt.Sprintf("%s: from %q is not an ISO 4217 currency code", p, r.From), "e.g. EUR")
+		}
+		if f, err := strconv.ParseFloat(r.Rate, 64); err != nil || f <= 0 {
+			d.errAt(p+".rate", fmt.Sprintf("%s: rate %q is not a positive decimal", p, r.Rate), `e.g. "1.0842": 1 from = rate base_currency`)
+		}
+		if _, err := time.Parse(time.DateOnly, r.Effective); err != nil {
+			d.errAt(p+".effective", fmt.Sprintf("%s: effective %q is not a date", p, r.Effective), "use YYYY-MM-DD")
+		}
+	}
+	id := cfg.Identity
+	if id.MatchThreshold <= 0 || id.MatchThreshold > 1 {
+		d.errAt("identity.match_threshold", fmt.Sprintf("identity.match_threshold must be in (0, 1], not %v", id.MatchThreshold), "default 0.9")
+	}
+	if id.PossibleThreshold <= 0 || id.PossibleThreshold > id.MatchThreshold {
+		d.errAt("identity.possible_threshold", fmt.Sprintf("identity.possible_threshold must be in (0, match_threshold], not %v", id.PossibleThreshold), "default 0.5")
 	}
 	if cfg.Backup.Keep < 1 {
 		d.errAt("backup.keep", fmt.Sprintf("backup.keep must be at least 1, not %d", cfg.Backup.Keep), "")
@@ -258,6 +278,12 @@ func (d *decoder) validateStores(stores []Store) {
 			d.requireSecret(lbl, path, "consumer_secret", s.ConsumerSecret)
 		case KindFile:
 			d.require(lbl, path, "path", s.Path, "set path to the export file to read")
+			for _, k := range slices.Sorted(maps.Keys(s.Mapping)) {
+				if !slices.Contains(OrderMappingKeys, k) {
+					d.errAt(path+".mapping."+k, fmt.Sprintf("%s: unknown mapping key %q", lbl, k),
+						"valid keys: "+strings.Join(OrderMappingKeys, ", "))
+				}
+			}
 		}
 	}
 }
