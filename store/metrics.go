@@ -19,7 +19,9 @@ type Stats struct {
 }
 
 // Stats returns the file size, per-bucket key counts and group-commit
-// counters. Counting keys walks every page, so don't call it in a hot loop.
+// counters. Counting keys walks every page, so don't call it in a hot loop:
+// the daemon calls it from a scheduled job, and the Collector reports the
+// snapshot of the last call instead of walking the file on every scrape.
 func (s *Store) Stats() (Stats, error) {
 	st := Stats{Commits: s.commits.Load(), Writes: s.writes.Load(), Buckets: map[string]int{}}
 	fi, err := os.Stat(s.path)
@@ -38,6 +40,7 @@ func (s *Store) Stats() (Stats, error) {
 	if err != nil {
 		return st, fmt.Errorf("store: stats: %w", err)
 	}
+	s.lastStats.Store(&st)
 	return st, nil
 }
 
@@ -77,9 +80,9 @@ func (m *storeMetrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(m.commitsTotal, prometheus.CounterValue, float64(m.s.commits.Load()))
 	ch <- prometheus.MustNewConstMetric(m.writesTotal, prometheus.CounterValue, float64(m.s.writes.Load()))
 	m.commitSeconds.Collect(ch)
-	st, err := m.s.Stats()
-	if err != nil {
-		return // closed store: only the counters above
+	st := m.s.lastStats.Load()
+	if st == nil {
+		return // no Stats call yet: only the counters above
 	}
 	ch <- prometheus.MustNewConstMetric(m.fileBytes, prometheus.GaugeValue, float64(st.FileSize))
 	for name, n := range st.Buckets {

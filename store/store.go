@@ -137,7 +137,9 @@ type Store struct {
 
 	commits atomic.Uint64
 	writes  atomic.Uint64
-	metrics *storeMetrics
+	// lastStats is the snapshot of the last Stats call, reported by Collector.
+	lastStats atomic.Pointer[Stats]
+	metrics   *storeMetrics
 }
 
 // DefaultPath returns the data file path inside dataDir.

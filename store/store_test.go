@@ -438,7 +438,20 @@ func TestCollector(t *testing.T) {
 	if err := reg.Register(s.Collector()); err != nil {
 		t.Fatal(err)
 	}
+	// Before any Stats call the collector walks nothing: only the counters.
 	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "cohortd_store_bucket_keys" {
+			t.Errorf("bucket gauges reported before a Stats snapshot")
+		}
+	}
+	if _, err := s.Stats(); err != nil {
+		t.Fatal(err)
+	}
+	mfs, err = reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/fxamacker/cbor/v2"
 )
@@ -71,14 +72,21 @@ func init() {
 
 // Marshal encodes v as Version followed by deterministic CBOR.
 func Marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(256)
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 { // don't pin huge buffers
+			bufPool.Put(buf)
+		}
+	}()
+	buf.Reset()
 	buf.WriteByte(Version)
-	if err := encMode.MarshalToBuffer(v, &buf); err != nil {
+	if err := encMode.MarshalToBuffer(v, buf); err != nil {
 		return nil, fmt.Errorf("codec: encode %T: %w", v, err)
 	}
-	return buf.Bytes(), nil
+	return bytes.Clone(buf.Bytes()), nil
 }
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Unmarshal decodes data produced by Marshal into v (a non-nil pointer).
 // It rejects empty input, unknown format versions, trailing bytes and

@@ -50,7 +50,6 @@ type Daemon struct {
 	registry  *prometheus.Registry
 	scheduler *scheduler.Scheduler
 	server    *server.Server
-	metrics   *storeMetrics
 	started   time.Time
 }
 
@@ -83,8 +82,8 @@ func New(opts Options) (*Daemon, error) {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildInfo(opts.Version),
+		st.Collector(),
 	)
-	d.metrics = newStoreMetrics(d.registry)
 
 	d.scheduler, err = scheduler.New(scheduler.Options{
 		Location:   cfg.Location(),

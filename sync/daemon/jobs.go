@@ -8,10 +8,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/cohortd/cohortd/store"
 )
 
 // Job names, as they appear in the config's schedule section, in status and in metrics.
@@ -44,52 +40,16 @@ func (d *Daemon) registerJobs() error {
 	return nil
 }
 
-// storeMetrics are refreshed by the store_stats job rather than on every scrape: counting keys
-// walks bucket pages, which is cheap on a demo store and not on a million profiles.
-type storeMetrics struct {
-	fileBytes  prometheus.Gauge
-	bucketKeys *prometheus.GaugeVec
-	commits    prometheus.Gauge
-	writes     prometheus.Gauge
-}
-
-func newStoreMetrics(reg prometheus.Registerer) *storeMetrics {
-	m := &storeMetrics{
-		fileBytes: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: "cohortd", Subsystem: "store", Name: "file_bytes",
-			Help: "Size of the data file in bytes, as of the last store_stats run.",
-		}),
-		bucketKeys: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: "cohortd", Subsystem: "store", Name: "bucket_keys",
-			Help: "Keys per bucket, as of the last store_stats run.",
-		}, []string{"bucket"}),
-		commits: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: "cohortd", Subsystem: "store", Name: "group_commits",
-			Help: "Group commits since the data file was opened.",
-		}),
-		writes: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: "cohortd", Subsystem: "store", Name: "group_writes",
-			Help: "Records written through group commit since the data file was opened.",
-		}),
-	}
-	reg.MustRegister(m.fileBytes, m.bucketKeys, m.commits, m.writes)
-	return m
-}
-
+// refreshStoreStats takes a snapshot of the store's size and key counts, which the store's
+// collector reports on /metrics: counting keys walks bucket pages, cheap on a demo store and not
+// on a million profiles, so scrapes never do it.
 func (d *Daemon) refreshStoreStats(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	st, err := d.store.Stats()
-	if err != nil {
+	if _, err := d.store.Stats(); err != nil {
 		return fmt.Errorf("store stats: %w", err)
 	}
-	d.metrics.fileBytes.Set(float64(st.FileSize))
-	for b, n := range st.Buckets {
-		d.metrics.bucketKeys.WithLabelValues(b).Set(float64(n))
-	}
-	d.metrics.commits.Set(float64(st.Commits))
-	d.metrics.writes.Set(float64(st.Writes))
 	return nil
 }
 
@@ -142,7 +102,3 @@ func pruneBackups(dir string, keep int) error {
 	}
 	return nil
 }
-
-// Store exposes the store to in-process callers that run beside the daemon (tests, and later
-// the engine's consumers).
-func (d *Daemon) Store() *store.Store { return d.store }
