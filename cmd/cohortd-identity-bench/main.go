@@ -1,0 +1,356 @@
+// Command cohortd-identity-bench resolves the customers and guest orders of a cohortd-gen
+// output directory with profiles/identity and scores the clusters against truth.csv
+// (pairwise precision, recall, F1).
+//
+//	cohortd-identity-bench -gendir /tmp/g100k [-match-threshold 0.9]
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cohortd/cohortd/profiles/identity"
+)
+
+type addr struct {
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Address1  string `json:"address1"`
+	Address2  string `json:"address2"`
+	WAddress1 string `json:"address_1"`
+	WAddress2 string `json:"address_2"`
+	City      string `json:"city"`
+	Province  string `json:"province"`
+	State     string `json:"state"`
+	Country   string `json:"country"`
+	Zip       string `json:"zip"`
+	Postcode  string `json:"postcode"`
+	Phone     string `json:"phone"`
+	Email     string `json:"email"`
+}
+
+// doc covers the fields used from Shopify/WooCommerce customers and orders.
+type doc struct {
+	ID        json.Number `json:"id"`
+	Email     string      `json:"email"`
+	FirstName string      `json:"first_name"`
+	LastName  string      `json:"last_name"`
+	Phone     string      `json:"phone"`
+	Addresses []addr      `json:"addresses"`
+	Billing   *addr       `json:"billing"`
+	BillingA  *addr       `json:"billing_address"`
+	Shipping  *addr       `json:"shipping"`
+	ShippingA *addr       `json:"shipping_address"`
+	Customer  *struct {
+		ID json.Number `json:"id"`
+	} `json:"customer"`
+	CustomerID    json.Number `json:"customer_id"`
+	BrowserIP     string      `json:"browser_ip"`
+	CustomerIP    string      `json:"customer_ip_address"`
+	CustomerUA    string      `json:"customer_user_agent"`
+	CreatedAt     string      `json:"created_at"`
+	DateCreated   string      `json:"date_created"`
+	ClientDetails *struct {
+		UA string `json:"user_agent"`
+	} `json:"client_details"`
+}
+
+func (d *doc) isGuest(shopify bool) bool {
+	if shopify {
+		return d.Customer == nil
+	}
+	return d.CustomerID == "0" || d.CustomerID == ""
+}
+
+func addAddr(r *identity.Record, a *addr) {
+	if a == nil {
+		return
+	}
+	add(r, identity.FirstName, a.FirstName)
+	add(r, identity.LastName, a.LastName)
+	a1, a2 := a.Address1, a.Address2
+	if a1 == "" {
+		a1, a2 = a.WAddress1, a.WAddress2
+	}
+	add(r, identity.Address1, a1)
+	add(r, identity.Address2, a2)
+	if f := strings.Fields(a1); len(f) > 0 && f[0][0] >= '0' && f[0][0] <= '9' {
+		add(r, identity.StreetNumber, f[0])
+	}
+	add(r, identity.City, a.City)
+	add(r, identity.Region, a.Province+a.State)
+	add(r, identity.Country, a.Country)
+	add(r, identity.Postcode, a.Zip+a.Postcode)
+	add(r, identity.Phone, a.Phone)
+	add(r, identity.Email, a.Email)
+}
+
+func add(r *identity.Record, f identity.Field, v string) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return
+	}
+	for _, x := range r.Fields[f] {
+		if x == v {
+			return
+		}
+	}
+	r.Fields[f] = append(r.Fields[f], v)
+}
+
+func toRecord(d *doc, store, kind string, shopify bool) identity.Record {
+	r := identity.Record{ID: store + "," + kind + "," + d.ID.String(), Fields: map[identity.Field][]string{}}
+	add(&r, identity.Email, d.Email)
+	add(&r, identity.FirstName, d.FirstName)
+	add(&r, identity.LastName, d.LastName)
+	add(&r, identity.Phone, d.Phone)
+	if len(d.Addresses) > 0 {
+		addAddr(&r, &d.Addresses[0])
+	}
+	if d.BillingA != nil {
+		addAddr(&r, d.BillingA)
+	}
+	addAddr(&r, d.Billing)
+	if kind == "guest_order" {
+		ship := d.ShippingA
+		if ship == nil {
+			ship = d.Shipping
+		}
+		if ship != nil {
+			a1 := ship.Address1 + ship.WAddress1
+			r.Weak.ShippingAddress = []string{a1 + " " + ship.Zip + ship.Postcode}
+		}
+		ip, ua, day := d.CustomerIP, d.CustomerUA, d.DateCreated
+		if shopify {
+			ip, day = d.BrowserIP, d.CreatedAt
+			if d.ClientDetails != nil {
+				ua = d.ClientDetails.UA
+			}
+		}
+		if ip != "" && len(day) >= 10 {
+			r.Weak.IPUserAgent = []string{ip + "|" + ua + "|" + day[:10]}
+		}
+	}
+	return r
+}
+
+// loadJSONL decodes a JSON-lines file on all cores, keeping only the records keep accepts.
+func loadJSONL(path, store, kind string, shopify bool) ([]identity.Record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	type batch struct {
+		lines [][]byte
+		out   []identity.Record
+		err   error
+		done  chan struct{}
+	}
+	work := make(chan *batch, 64)
+	var order []*batch
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range work {
+				for _, l := range b.lines {
+					var d doc
+					if err := json.Unmarshal(l, &d); err != nil {
+						b.err = err
+						break
+					}
+					if kind == "guest_order" && !d.isGuest(shopify) {
+						continue
+					}
+					b.out = append(b.out, toRecord(&d, store, kind, shopify))
+				}
+				b.lines = nil
+				close(b.done)
+			}
+		}()
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	cur := &batch{done: make(chan struct{})}
+	for sc.Scan() {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		cur.lines = append(cur.lines, bytes.Clone(sc.Bytes()))
+		if len(cur.lines) == 2048 {
+			order = append(order, cur)
+			work <- cur
+			cur = &batch{done: make(chan struct{})}
+		}
+	}
+	order = append(order, cur)
+	work <- cur
+	close(work)
+	wg.Wait()
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	var out []identity.Record
+	for _, b := range order {
+		if b.err != nil {
+			return nil, fmt.Errorf("%s: %w", path, b.err)
+		}
+		out = append(out, b.out...)
+	}
+	return out, nil
+}
+
+func loadTruth(path string) (map[string]int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cr := csv.NewReader(bufio.NewReader(f))
+	cr.ReuseRecord = true
+	truth := map[string]int{}
+	if _, err := cr.Read(); err != nil {
+		return nil, err
+	}
+	for {
+		row, err := cr.Read()
+		if err == io.EOF {
+			return truth, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		p, err := strconv.Atoi(row[3])
+		if err != nil {
+			return nil, err
+		}
+		truth[row[0]+","+row[1]+","+row[2]] = p
+	}
+}
+
+func main() {
+	gendir := flag.String("gendir", "", "cohortd-gen output directory")
+	match := flag.Float64("match-threshold", 0.9, "merge threshold")
+	flag.Parse()
+	if *gendir == "" {
+		fmt.Fprintln(os.Stderr, "usage: cohortd-identity-bench -gendir DIR")
+		os.Exit(2)
+	}
+	if err := run(*gendir, *match); err != nil {
+		fmt.Fprintln(os.Stderr, "cohortd-identity-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(dir string, match float64) error {
+	t0 := time.Now()
+	var recs []identity.Record
+	for _, src := range []struct {
+		file, store, kind string
+		shopify           bool
+	}{
+		{"shopify/customers.jsonl", "shop-a", "customer", true},
+		{"shopify/orders.jsonl", "shop-a", "guest_order", true},
+		{"woocommerce/customers.jsonl", "woo-b", "customer", false},
+		{"woocommerce/orders.jsonl", "woo-b", "guest_order", false},
+	} {
+		rs, err := loadJSONL(filepath.Join(dir, src.file), src.store, src.kind, src.shopify)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, rs...)
+	}
+	truth, err := loadTruth(filepath.Join(dir, "truth.csv"))
+	if err != nil {
+		return err
+	}
+	person := make([]int, len(recs))
+	for i, r := range recs {
+		p, ok := truth[r.ID]
+		if !ok {
+			return fmt.Errorf("record %s not in truth.csv", r.ID)
+		}
+		person[i] = p
+	}
+	truth = nil
+	load := time.Since(t0)
+	runtime.GC()
+
+	if os.Getenv("IDBENCH_BLOCKS") != "" {
+		identity.DebugBlockStats(recs, 200)
+	}
+	t1 := time.Now()
+	res, err := identity.Resolve(recs, identity.Options{MatchThreshold: match})
+	if err != nil {
+		return err
+	}
+	resolve := time.Since(t1)
+
+	type key struct{ c, p int }
+	both := map[key]int{}
+	byC, byP := map[int]int{}, map[int]int{}
+	for i, c := range res.ClusterOf {
+		both[key{c, person[i]}]++
+		byC[c]++
+		byP[person[i]]++
+	}
+	c2 := func(n int) int { return n * (n - 1) / 2 }
+	var tp, pred, tru int
+	for _, n := range both {
+		tp += c2(n)
+	}
+	for _, n := range byC {
+		pred += c2(n)
+	}
+	for _, n := range byP {
+		tru += c2(n)
+	}
+	p := float64(tp) / float64(max(pred, 1))
+	r := float64(tp) / float64(max(tru, 1))
+	f1 := 2 * p * r / max(p+r, 1e-12)
+	det := 0
+	for _, m := range res.Merged {
+		if strings.HasPrefix(m.Reason, "deterministic") {
+			det++
+		}
+	}
+	if os.Getenv("IDBENCH_DEBUG") != "" {
+		debugDump(recs, person, res)
+	}
+	fmt.Printf("records=%d people=%d candidate_pairs=%d merged=%d (deterministic %d) possible=%d clusters=%d\n",
+		len(recs), len(byP), res.CandidatePairs, len(res.Merged), det, len(res.Possible), len(byC))
+	fmt.Printf("precision=%.5f recall=%.5f f1=%.5f tp=%d fp=%d fn=%d\n", p, r, f1, tp, pred-tp, tru-tp)
+	fmt.Printf("load=%s resolve=%s lambda=%.4f em_iterations=%d\n", load.Round(time.Millisecond), resolve.Round(time.Millisecond), res.Params.Lambda, res.Params.Iterations)
+	return nil
+}
+
+func debugDump(recs []identity.Record, person []int, res *identity.Result) {
+	for _, f := range res.Params.Fields {
+		fmt.Printf("%-14s", f.Field)
+		for i := range f.Levels {
+			fmt.Printf(" %s m=%.3f u=%.4f w=%.1f;", f.Levels[i], f.M[i], f.U[i], f.Weight[i])
+		}
+		fmt.Println()
+	}
+	n := 0
+	for _, m := range res.Merged {
+		if person[m.A] != person[m.B] && n < 8 {
+			n++
+			fmt.Printf("FP %s p=%.3f s=%.1f %v\n  %v\n  %v\n", m.Reason, m.Probability, m.Score, m.Decisive, recs[m.A].Fields, recs[m.B].Fields)
+		}
+	}
+}

@@ -1,0 +1,299 @@
+package identity
+
+import (
+	"hash/maphash"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+const (
+	hashBits = 40
+	recBits  = 24
+	recMask  = 1<<recBits - 1
+)
+
+var skipKinds = func() map[byte]bool {
+	m := map[byte]bool{}
+	for _, f := range strings.Split(os.Getenv("IDENTITY_SKIP"), ",") {
+		if k, err := strconv.Atoi(f); err == nil {
+			m[byte(k)] = true
+		}
+	}
+	return m
+}()
+
+func keyHash(kind byte, parts ...string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(hashSeed)
+	h.WriteByte(kind)
+	for _, p := range parts {
+		h.WriteString(p)
+		h.WriteByte(0)
+	}
+	return h.Sum64() >> (64 - hashBits)
+}
+
+func prefix(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// blockingKeys appends the blocking keys of record r (each already shifted over the record).
+func (ft *features) blockingKeys(r int, dst []uint64) []uint64 {
+	add := func(kind byte, parts ...string) {
+		if skipKinds[kind] {
+			return
+		}
+		h := keyHash(kind, parts...)
+		if ft.kindHook != nil {
+			ft.kindHook(kind, h)
+			return
+		}
+		dst = append(dst, h<<recBits|uint64(r))
+	}
+	firsts, lasts := ft.get(r, fFirst), ft.get(r, fLast)
+	pcs, births := ft.get(r, fPostcode), ft.get(r, fBirth)
+	for _, l := range lasts {
+		for _, pc := range pcs {
+			add(1, prefix(l, 4), pc)
+		}
+		for _, b := range births {
+			add(7, b, l[:1])
+		}
+	}
+	for _, f := range firsts {
+		for _, b := range births {
+			add(2, f, b)
+		}
+		for _, l := range lasts {
+			sa, sb := soundex(f), soundex(l)
+			if sa == "" || sb == "" {
+				continue
+			}
+			if sa > sb {
+				sa, sb = sb, sa
+			}
+			add(6, sa, sb)
+			for _, rg := range ft.get(r, fRegion) {
+				add(11, sa, sb, rg)
+			}
+			for _, pc := range pcs {
+				add(12, sa, sb, prefix(pc, 2))
+			}
+			for _, c := range ft.get(r, fCity) {
+				add(13, sa, sb, prefix(c, 3))
+			}
+			for _, b := range births {
+				add(14, sa, sb, prefix(b, 4))
+			}
+		}
+	}
+	for _, pc := range pcs {
+		for _, sn := range ft.get(r, fStreetNo) {
+			add(3, pc, sn)
+		}
+	}
+	for _, ph := range ft.get(r, fPhone) {
+		ini := ""
+		if len(lasts) > 0 {
+			ini = lasts[0][:1]
+		}
+		add(4, ph, ini)
+		if len(firsts) > 0 {
+			add(4, ph, "f"+firsts[0][:1])
+		}
+	}
+	for _, e := range ft.get(r, fEmail) {
+		add(5, e)
+		for i := 0; i < len(e); i++ {
+			if e[i] == '@' {
+				if i >= 4 {
+					add(8, e[:i])
+				}
+				break
+			}
+		}
+	}
+	for _, o := range ft.get(r, fOther) {
+		add(9, o)
+	}
+	// Address line + postcode catches records whose street number moved into the line.
+	for _, a := range ft.get(r, fAddr1) {
+		for _, pc := range pcs {
+			add(10, prefix(a, 12), pc)
+		}
+	}
+	return dst
+}
+
+// groupEntries sorts entries (hash<<recBits | record) and keeps only the blocks with 2..max
+// distinct records, with duplicates (a record twice in one block) removed.
+func groupEntries(entries []uint64, maxBlock int) []uint64 {
+	slices.Sort(entries)
+	entries = slices.Compact(entries)
+	out := entries[:0]
+	for i := 0; i < len(entries); {
+		j := i + 1
+		h := entries[i] >> recBits
+		for j < len(entries) && entries[j]>>recBits == h {
+			j++
+		}
+		if size := j - i; size >= 2 && size <= maxBlock {
+			out = append(out, entries[i:j]...)
+		}
+		i = j
+	}
+	return out
+}
+
+// deterministicLinks links records sharing a normalised deterministic key, unless their names
+// conflict; each record links to the first earlier record of the group it does not conflict with.
+func deterministicLinks(ft *features, opts Options) []Pair {
+	var out []Pair
+	for _, field := range opts.DeterministicKeys {
+		f := slices.Index(AllFields, field)
+		if f < 0 {
+			continue
+		}
+		var entries []uint64
+		for r := 0; r < ft.n; r++ {
+			for _, v := range ft.get(r, f) {
+				if f == fPhone && len(v) < 7 {
+					continue
+				}
+				entries = append(entries, keyHash(20+byte(f), v)<<recBits|uint64(r))
+			}
+		}
+		entries = groupEntries(entries, opts.MaxBlockSize)
+		reason := reasonDetPrefix + string(field)
+		for i := 0; i < len(entries); {
+			j := i + 1
+			h := entries[i] >> recBits
+			for j < len(entries) && entries[j]>>recBits == h {
+				j++
+			}
+			for k := i + 1; k < j; k++ {
+				b := int(entries[k] & recMask)
+				for l := i; l < k; l++ {
+					a := int(entries[l] & recMask)
+					if !ft.namesConflict(a, b) && (f != fPhone || ft.namesAgree(a, b)) {
+						out = append(out, Pair{A: a, B: b, Probability: probabilityOfOne, Reason: reason})
+						break
+					}
+				}
+			}
+			i = j
+		}
+	}
+	return out
+}
+
+// candidates are the deduplicated candidate pairs (a<<32 | b, a < b) and their vectors.
+type candidates struct {
+	pairs []uint64
+	vecs  []uint64
+}
+
+// compareCandidates blocks, deduplicates candidate pairs per record and compares them, in
+// parallel over record chunks.
+func compareCandidates(ft *features, opts Options) *candidates {
+	n := ft.n
+	nw := workers(opts.Workers)
+	const chunk = 4096
+	nChunks := (n + chunk - 1) / chunk
+	keyParts := make([][]uint64, nChunks)
+	parallelChunks(nChunks, nw, func(c int) {
+		var dst []uint64
+		for r := c * chunk; r < min(n, (c+1)*chunk); r++ {
+			dst = ft.blockingKeys(r, dst)
+		}
+		keyParts[c] = dst
+	})
+	total := 0
+	for _, p := range keyParts {
+		total += len(p)
+	}
+	entries := make([]uint64, 0, total)
+	for i, p := range keyParts {
+		entries = append(entries, p...)
+		keyParts[i] = nil
+	}
+	entries = groupEntries(entries, opts.MaxBlockSize)
+
+	// CSR: positions of each record's entries.
+	cnt := make([]uint32, n+1)
+	for _, e := range entries {
+		cnt[e&recMask+1]++
+	}
+	for i := 1; i <= n; i++ {
+		cnt[i] += cnt[i-1]
+	}
+	pos := make([]uint32, len(entries))
+	fill := slices.Clone(cnt[:n])
+	for p, e := range entries {
+		r := e & recMask
+		pos[fill[r]] = uint32(p)
+		fill[r]++
+	}
+	fill = nil
+	// blockStart per entry position.
+	bstart := make([]uint32, len(entries))
+	for i := 0; i < len(entries); {
+		j := i + 1
+		h := entries[i] >> recBits
+		for j < len(entries) && entries[j]>>recBits == h {
+			j++
+		}
+		for k := i; k < j; k++ {
+			bstart[k] = uint32(i)
+		}
+		i = j
+	}
+
+	type part struct{ pairs, vecs []uint64 }
+	parts := make([]part, nChunks)
+	stamps := make(chan []int32, nw)
+	for w := 0; w < nw; w++ {
+		s := make([]int32, n)
+		for i := range s {
+			s[i] = -1
+		}
+		stamps <- s
+	}
+	parallelChunks(nChunks, nw, func(c int) {
+		stamp := <-stamps
+		defer func() { stamps <- stamp }()
+		var pp part
+		for a := c * chunk; a < min(n, (c+1)*chunk); a++ {
+			for _, p := range pos[cnt[a]:cnt[a+1]] {
+				s := bstart[p]
+				h := entries[s] >> recBits
+				for j := int(s); j < len(entries) && entries[j]>>recBits == h; j++ {
+					b := int(entries[j] & recMask)
+					if b <= a || stamp[b] == int32(a) {
+						continue
+					}
+					stamp[b] = int32(a)
+					pp.pairs = append(pp.pairs, uint64(a)<<32|uint64(b))
+					pp.vecs = append(pp.vecs, ft.compare(a, b))
+				}
+			}
+		}
+		parts[c] = pp
+	})
+	total = 0
+	for _, p := range parts {
+		total += len(p.pairs)
+	}
+	cand := &candidates{pairs: make([]uint64, 0, total), vecs: make([]uint64, 0, total)}
+	for i, p := range parts {
+		cand.pairs = append(cand.pairs, p.pairs...)
+		cand.vecs = append(cand.vecs, p.vecs...)
+		parts[i] = part{}
+	}
+	return cand
+}

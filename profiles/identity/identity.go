@@ -1,0 +1,288 @@
+// Package identity resolves which customer records belong to the same person.
+//
+// Resolve runs, in order:
+//
+//  1. a deterministic pass: records sharing a normalised e-mail key, phone number (>= 7 digits,
+//     compared on the last 9) or other_id are linked without scoring, unless both their first
+//     and last names clearly disagree (a shared junk address such as test@example.com);
+//  2. blocking on several keys (surname prefix + postcode, first name + birth date, postcode +
+//     street number, phone + name initial, e-mail key, e-mail local part, soundex pair, birth
+//     date + surname initial); blocks larger than MaxBlockSize are skipped; candidate pairs
+//     are the deduplicated union;
+//  3. a comparison vector per candidate pair with a few agreement levels per field
+//     (missing = neutral);
+//  4. a Fellegi-Sunter model whose m and u probabilities and match prior lambda are fitted by
+//     EM without labels over the distinct comparison patterns;
+//  5. capped weak evidence (same ip|ua|day, shipping address, phone last 4) that only counts
+//     when a name or a strong identifier already agrees;
+//  6. union-find (path compression, union by rank) over merged pairs, honouring CannotLink.
+//
+// Everything is deterministic for a given input and Seed.
+package identity
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Field names a comparable attribute of a person.
+type Field string
+
+// The fields Resolve understands. Other keys in Record.Fields are ignored.
+const (
+	FirstName    Field = "first_name"
+	LastName     Field = "last_name"
+	Email        Field = "email"
+	Phone        Field = "phone"
+	StreetNumber Field = "street_number"
+	Address1     Field = "address1"
+	Address2     Field = "address2"
+	City         Field = "city"
+	Postcode     Field = "postcode"
+	Region       Field = "region"
+	Country      Field = "country"
+	BirthDate    Field = "birth_date"
+	OtherID      Field = "other_id"
+)
+
+// AllFields lists the fields in comparison order.
+var AllFields = []Field{FirstName, LastName, Email, Phone, StreetNumber, Address1, Address2,
+	City, Postcode, Region, Country, BirthDate, OtherID}
+
+// Record is one source record (a customer account, a guest order's billing identity, a CSV row).
+type Record struct {
+	ID string
+	// Fields holds one or more raw values per field. Values are normalised inside the package
+	// (case, spaces, accents, digits of phones, e-mail keys); already-normalised values are fine.
+	Fields map[Field][]string
+	Weak   Evidence
+}
+
+// Evidence is weak evidence: it adds a capped amount of weight to a pair that already agrees on
+// a name or a strong identifier, and can never link two records on its own.
+type Evidence struct {
+	IPUserAgent     []string // "ip|ua|day" tokens
+	ShippingAddress []string
+	PhoneLast4      string
+}
+
+// Constraint names two record IDs that must not end up in one cluster (a remembered unmerge).
+type Constraint struct{ A, B string }
+
+// Options tune Resolve. The zero value gives the documented defaults.
+type Options struct {
+	// MatchThreshold is the posterior match probability at or above which a pair is merged.
+	// Default 0.9.
+	MatchThreshold float64
+	// PossibleThreshold is the probability at or above which a pair below MatchThreshold is
+	// reported as a possible duplicate (not merged). Default 0.5.
+	PossibleThreshold float64
+	// DeterministicKeys are linked without scoring when their normalised values are equal.
+	// Default Email, Phone, OtherID. Set NoDeterministic to disable the pass.
+	DeterministicKeys []Field
+	NoDeterministic   bool
+	// MaxBlockSize: blocks (and deterministic groups) with more records are skipped for that
+	// key, like stop words. Default 200.
+	MaxBlockSize int
+	// EMIterations caps the EM iterations (default 30; it stops earlier on convergence).
+	EMIterations int
+	// Seed drives the random pairs used to initialise u. Default 1.
+	Seed int64
+	// CannotLink lists record-ID pairs that must stay in different clusters.
+	CannotLink []Constraint
+	// Workers is the number of comparison goroutines; default GOMAXPROCS.
+	Workers int
+}
+
+// Pair is a scored link between two records (indexes into the input slice, A < B).
+type Pair struct {
+	A, B int
+	// Score is the match weight in log2 odds, prior and weak evidence included.
+	Score       float64
+	Probability float64
+	// Decisive lists the fields that agreed with the largest weights (at most 3).
+	Decisive []Field
+	// Reason is "deterministic:<field>", "probabilistic", or "refused:cannot-link" for a pair
+	// above the threshold whose union would have broken a CannotLink constraint.
+	Reason string
+}
+
+// Result is the outcome of Resolve.
+type Result struct {
+	// ClusterOf gives, per record, its cluster id: the lowest record index in its cluster.
+	ClusterOf []int
+	// Merged holds the deterministic links and the pairs at or above MatchThreshold that
+	// were united.
+	Merged []Pair
+	// Possible holds pairs between PossibleThreshold and MatchThreshold (and refused merges).
+	Possible       []Pair
+	CandidatePairs int
+	Params         Model
+}
+
+// Model is the fitted Fellegi-Sunter model.
+type Model struct {
+	Lambda     float64 // prior match probability among candidate pairs
+	Iterations int
+	Converged  bool
+	Fields     []FieldParams
+}
+
+// FieldParams holds m and u per agreement level of one field; level 0 (missing) is neutral
+// and not listed. Levels are ordered from disagreement to full agreement.
+type FieldParams struct {
+	Field  Field
+	Levels []string
+	M, U   []float64
+	Weight []float64 // log2(m/u)
+}
+
+const (
+	defaultMatch     = 0.9
+	defaultPossible  = 0.5
+	defaultMaxBlock  = 200
+	defaultEMIter    = 30
+	maxRecords       = 1 << 24
+	reasonProb       = "probabilistic"
+	reasonRefused    = "refused:cannot-link"
+	reasonDetPrefix  = "deterministic:"
+	weakCap          = 4.0 // bits
+	weakIPUA         = 3.0
+	weakShipping     = 2.0
+	weakPhoneLast4   = 1.0
+	maxDecisive      = 3
+	probabilityOfOne = 1.0
+)
+
+func (o *Options) defaults() {
+	if o.MatchThreshold <= 0 {
+		o.MatchThreshold = defaultMatch
+	}
+	if o.PossibleThreshold <= 0 {
+		o.PossibleThreshold = defaultPossible
+	}
+	if o.PossibleThreshold > o.MatchThreshold {
+		o.PossibleThreshold = o.MatchThreshold
+	}
+	if o.DeterministicKeys == nil {
+		o.DeterministicKeys = []Field{Email, Phone, OtherID}
+	}
+	if o.MaxBlockSize <= 0 {
+		o.MaxBlockSize = defaultMaxBlock
+	}
+	if o.EMIterations <= 0 {
+		o.EMIterations = defaultEMIter
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+}
+
+// Resolve clusters records into people.
+func Resolve(records []Record, opts Options) (*Result, error) {
+	opts.defaults()
+	if opts.MatchThreshold > 1 {
+		return nil, errors.New("identity: MatchThreshold must be a probability in (0, 1]")
+	}
+	n := len(records)
+	if n >= maxRecords {
+		return nil, errors.New("identity: too many records (limit 16M)")
+	}
+	res := &Result{ClusterOf: make([]int, n)}
+	if n == 0 {
+		return res, nil
+	}
+	ft := buildFeatures(records, opts.Workers)
+
+	// Deterministic links.
+	var det []Pair
+	if !opts.NoDeterministic {
+		det = deterministicLinks(ft, opts)
+	}
+
+	// Blocking and comparison.
+	cand := compareCandidates(ft, opts)
+	res.CandidatePairs = len(cand.pairs)
+
+	// EM.
+	model := fitEM(ft, cand, opts)
+	res.Params = model.export()
+
+	// Scoring.
+	merged, possible := scorePairs(ft, cand, model, opts)
+	// A deterministic link that the other fields strongly contradict (below -10 bits without
+	// the key itself: a shared work or junk address, a recycled number) is dropped and left to
+	// the model.
+	keptDet := det[:0]
+	for _, d := range det {
+		v := ft.compare(d.A, d.B)
+		d.Score = model.score(v)
+		d.Decisive = model.decisive(v)
+		key := slices.Index(AllFields, Field(strings.TrimPrefix(d.Reason, reasonDetPrefix)))
+		rest := d.Score - model.prior
+		if key >= 0 {
+			rest -= model.w[key][level(v, key)]
+		}
+		if rest >= -10 {
+			keptDet = append(keptDet, d)
+		}
+	}
+	det = keptDet
+	if len(det) > 0 {
+		merged = append(det, merged...)
+	}
+
+	// Union-find.
+	uf := newUnionFind(n, records, opts.CannotLink)
+	if len(opts.CannotLink) > 0 {
+		// Strongest links first, so that a constraint refuses the weakest bridge.
+		sort.SliceStable(merged, func(i, j int) bool { return merged[i].Probability > merged[j].Probability })
+	}
+	kept := merged[:0]
+	for _, p := range merged {
+		if uf.union(p.A, p.B) {
+			kept = append(kept, p)
+			continue
+		}
+		if uf.find(p.A) != uf.find(p.B) { // refused by a constraint
+			p.Reason = reasonRefused
+			possible = append(possible, p)
+			continue
+		}
+		kept = append(kept, p) // redundant link inside an existing cluster
+	}
+	res.Merged = kept
+	slices.SortFunc(possible, func(a, b Pair) int {
+		if a.A != b.A {
+			return a.A - b.A
+		}
+		return a.B - b.B
+	})
+	res.Possible = possible
+	low := make([]int, n)
+	for i := range low {
+		low[i] = -1
+	}
+	for i := 0; i < n; i++ {
+		r := uf.find(i)
+		if low[r] < 0 {
+			low[r] = i
+		}
+		res.ClusterOf[i] = low[r]
+	}
+	return res, nil
+}
+
+// probability converts a log2-odds score to a probability.
+func probability(score float64) float64 {
+	if score > 60 {
+		return 1
+	}
+	if score < -60 {
+		return 0
+	}
+	return 1 / (1 + math.Exp2(-score))
+}
