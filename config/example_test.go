@@ -275,3 +275,24 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryExampleLoads keeps every shipped example valid.
+func TestEveryExampleLoads(t *testing.T) {
+	files, err := filepath.Glob("../examples/*.yaml")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("examples: %v %v", files, err)
+	}
+	for _, f := range files {
+		cfg, err := Load(f)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if filepath.Base(f) == "online-retail.yaml" {
+			s, ok := cfg.StoreByID("retail")
+			if !ok || s.Mapping["customer_id"] != "CustomerID" || cfg.BaseCurrency != "GBP" {
+				t.Errorf("online-retail example: %+v", s)
+			}
+		}
+	}
+}

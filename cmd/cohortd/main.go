@@ -57,6 +57,7 @@ func main() {
 func commands() map[string]*command {
 	cmds := []*command{runCommand(), configCommand(), statusCommand(), backupCommand(),
 		restoreCommand(), versionCommand(), healthcheckCommand()}
+	cmds = append(cmds, dedupeCommand(), importCommand(), profilesCommand(), qualityCommand())
 	m := make(map[string]*command, len(cmds))
 	for _, c := range cmds {
 		m[c.name] = c

@@ -50,6 +50,7 @@ type Daemon struct {
 	registry  *prometheus.Registry
 	scheduler *scheduler.Scheduler
 	server    *server.Server
+	quality   *qualityMetrics
 	started   time.Time
 }
 
@@ -84,6 +85,7 @@ func New(opts Options) (*Daemon, error) {
 		buildInfo(opts.Version),
 		st.Collector(),
 	)
+	d.quality = newQualityMetrics(d.registry)
 
 	d.scheduler, err = scheduler.New(scheduler.Options{
 		Location:   cfg.Location(),

@@ -40,7 +40,8 @@ func (d *Daemon) registerJobs() error {
 	return nil
 }
 
-// refreshStoreStats takes a snapshot of the store's size and key counts, which the store's
+// refreshStoreStats takes a snapshot of the store's size and key counts (and publishes the
+// latest data-quality report), which the store's
 // collector reports on /metrics: counting keys walks bucket pages, cheap on a demo store and not
 // on a million profiles, so scrapes never do it.
 func (d *Daemon) refreshStoreStats(ctx context.Context) error {
@@ -50,7 +51,7 @@ func (d *Daemon) refreshStoreStats(ctx context.Context) error {
 	if _, err := d.store.Stats(); err != nil {
 		return fmt.Errorf("store stats: %w", err)
 	}
-	return nil
+	return d.refreshQuality(ctx)
 }
 
 // backupPrefix and backupSuffix frame the timestamp in scheduled backup file names, so that

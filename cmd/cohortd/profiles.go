@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/cohortd/cohortd/config"
+	"github.com/cohortd/cohortd/internal/logging"
+	"github.com/cohortd/cohortd/profiles"
+	"github.com/cohortd/cohortd/store"
+	"github.com/cohortd/cohortd/sync/ingest"
+)
+
+func profilesCommand() *command {
+	var asJSON bool
+	return &command{
+		name:    "profiles",
+		summary: "profiles show EMAIL|ID | duplicates | unmerge ID: inspect profiles, list possible duplicates, split a merge",
+		usage:   "show EMAIL|ID | duplicates | unmerge ID",
+		flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&asJSON, "json", false, "print JSON (show, duplicates)")
+		},
+		run: func(ctx context.Context, e *env, args []string) error {
+			if len(args) == 0 {
+				return usageErr("usage: cohortd profiles show EMAIL|ID | duplicates | unmerge ID")
+			}
+			cfg, _, err := e.loadConfig()
+			if err != nil {
+				return err
+			}
+			switch {
+			case args[0] == "show" && len(args) == 2:
+				return withStore(cfg, true, func(st *store.Store) error { return showProfile(e.stdout, st, args[1], asJSON) })
+			case args[0] == "duplicates" && len(args) == 1:
+				return withStore(cfg, true, func(st *store.Store) error { return showDuplicates(e.stdout, st, asJSON) })
+			case args[0] == "unmerge" && len(args) == 2:
+				return withStore(cfg, false, func(st *store.Store) error { return unmerge(ctx, e.stdout, cfg, st, args[1]) })
+			}
+			return usageErr("usage: cohortd profiles show EMAIL|ID | duplicates | unmerge ID")
+		},
+	}
+}
+
+// withStore opens the data file for a command that runs while no daemon holds it.
+func withStore(cfg *config.Config, readOnly bool, fn func(*store.Store) error) error {
+	st, err := store.Open(store.DefaultPath(cfg.DataDir), store.Options{ReadOnly: readOnly})
+	if err != nil {
+		if errors.Is(err, store.ErrInUse) {
+			return fmt.Errorf("%w (stop the daemon first)", err)
+		}
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
+
+func showProfile(w io.Writer, st *store.Store, q string, asJSON bool) error {
+	p, err := ingest.Lookup(st, q)
+	if errors.Is(err, ingest.ErrNoProfile) {
+		return fmt.Errorf("no profile matches %s", logging.MaskEmail(q))
+	}
+	if err != nil {
+		return err
+	}
+	audit, err := ingest.Audit(st, p.ID)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			profiles.Profile
+			Merges []profiles.MergeAudit `json:"merges"`
+		}{p, audit})
+	}
+	fmt.Fprintf(w, "profile %s\n", p.ID)
+	fmt.Fprintf(w, "  name:       %s %s\n", p.FirstName, p.LastName)
+	for i, em := range p.Emails {
+		label := "email:     "
+		if i > 0 {
+			label = "also:      "
+		}
+		flags := ""
+		if em.Flags != "" {
+			flags = " [" + em.Flags + "]"
+		}
+		fmt.Fprintf(w, "  %s %s%s\n", label, em.Address, flags)
+	}
+	for _, ph := range p.Phones {
+		if ph.Valid {
+			fmt.Fprintf(w, "  phone:      %s\n", ph.E164)
+		} else {
+			fmt.Fprintf(w, "  phone:      %s [invalid, kept as typed]\n", ph.Raw)
+		}
+	}
+	for _, a := range p.Addresses {
+		fmt.Fprintf(w, "  address:    %s\n", strings.Join(nonEmpty(a.Address1, a.Address2, a.City, a.Region, a.Postcode, a.CountryCode), ", "))
+	}
+	if !p.FirstSeen.IsZero() {
+		fmt.Fprintf(w, "  first seen: %s\n", p.FirstSeen.Format("2006-01-02"))
+	}
+	s := p.Summary
+	fmt.Fprintf(w, "  orders:     %d (%d cancelled, %d refunded), %d items\n", s.Orders, s.Cancellations, s.Refunds, s.Items)
+	if s.Orders > 0 {
+		fmt.Fprintf(w, "  first/last: %s / %s\n", s.FirstOrder.Format("2006-01-02"), s.LastOrder.Format("2006-01-02"))
+		fmt.Fprintf(w, "  spent:      %s %s (net of refunds)", s.TotalBase.StringFixed(2), s.BaseCurrency)
+		if s.Unconverted > 0 {
+			fmt.Fprintf(w, ", %d orders without an exchange rate", s.Unconverted)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "  sources (%d):\n", len(p.Sources))
+	for _, src := range p.Sources {
+		fmt.Fprintf(w, "    %s\n", src.Key())
+	}
+	if len(p.FieldSources) > 0 {
+		fmt.Fprintln(w, "  field sources:")
+		keys := make([]string, 0, len(p.FieldSources))
+		for k := range p.FieldSources {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(w, "    %-11s %s\n", k, p.FieldSources[k])
+		}
+	}
+	if len(audit) > 0 {
+		fmt.Fprintln(w, "  merges:")
+		for _, a := range audit {
+			fmt.Fprintf(w, "    %s + %s: %s, p=%.4f, weight %.1f, decided by %s\n", a.A.Key(), a.B.Key(), a.Reason, a.Probability, a.Score, strings.Join(a.Decisive, ","))
+		}
+	}
+	return nil
+}
+
+func nonEmpty(vals ...string) []string {
+	var out []string
+	for _, v := range vals {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func showDuplicates(w io.Writer, st *store.Store, asJSON bool) error {
+	dups, err := ingest.Possible(st)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(dups)
+	}
+	if len(dups) == 0 {
+		fmt.Fprintln(w, "no possible duplicates")
+		return nil
+	}
+	sort.Slice(dups, func(i, j int) bool { return dups[i].Probability > dups[j].Probability })
+	fmt.Fprintf(w, "%d possible duplicates (scored between the thresholds, not merged):\n", len(dups))
+	for _, d := range dups {
+		fmt.Fprintf(w, "  %.4f  %s (%s)  ~  %s (%s)\n", d.Probability, d.A, d.ARef.Key(), d.B, d.BRef.Key())
+	}
+	return nil
+}
+
+func unmerge(ctx context.Context, w io.Writer, cfg *config.Config, st *store.Store, id string) error {
+	n, err := ingest.Unmerge(ctx, st, id)
+	if err != nil {
+		return err
+	}
+	opts, err := ingest.BuildOptions(cfg)
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	res, err := ingest.Rebuild(ctx, st, opts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "unmerged %s: %d source pairs will stay apart; %d profiles now\n", id, n, len(res.Profiles))
+	return nil
+}
+
+func qualityCommand() *command {
+	var asJSON bool
+	return &command{
+		name:    "quality",
+		summary: "show the data-quality report of the last profile rebuild (completeness, validity, duplicates)",
+		flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&asJSON, "json", false, "print JSON")
+		},
+		run: func(_ context.Context, e *env, args []string) error {
+			if len(args) > 0 {
+				return usageErr("unexpected arguments %q", args)
+			}
+			cfg, _, err := e.loadConfig()
+			if err != nil {
+				return err
+			}
+			return withStore(cfg, true, func(st *store.Store) error {
+				q, err := ingest.LatestQuality(st)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					enc := json.NewEncoder(e.stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(q)
+				}
+				printQuality(e.stdout, q)
+				return nil
+			})
+		},
+	}
+}
+
+func printQuality(w io.Writer, q profiles.Quality) {
+	fmt.Fprintf(w, "data quality at %s\n", q.At.Format("2006-01-02 15:04:05Z"))
+	fmt.Fprintf(w, "  identities (customer records + guest buyers): %d\n", q.Identities)
+	fmt.Fprintf(w, "  profiles: %d (%d with orders); duplicates folded: %.2f%% (%d links)\n", q.Profiles, q.WithOrders, q.DuplicatesRate, q.MergedLinks)
+	fmt.Fprintf(w, "  emails: %d invalid, %d role, %d disposable, %d test; phones: %d invalid (kept as typed)\n",
+		q.InvalidEmails, q.RoleEmails, q.Disposable, q.TestEmails, q.InvalidPhones)
+	fmt.Fprintf(w, "  fields filled from orders: %d; orders without an exchange rate: %d\n", q.FilledFromOrds, q.Unconverted)
+	fmt.Fprintf(w, "  %-11s %12s %10s\n", "field", "complete", "valid")
+	names := make([]string, 0, len(q.Fields))
+	for n := range q.Fields {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		f := q.Fields[n]
+		fmt.Fprintf(w, "  %-11s %11.2f%% %9.2f%%\n", n, f.Completeness, f.Validity)
+	}
+}

@@ -1,0 +1,488 @@
+package profiles
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/cohortd/cohortd/profiles/identity"
+	"github.com/cohortd/cohortd/profiles/normalize"
+)
+
+// BuildOptions configure a Build.
+type BuildOptions struct {
+	// BaseCurrency is the currency every total is also kept in.
+	BaseCurrency string
+	// Rates converts order money to BaseCurrency; nil means only BaseCurrency orders convert.
+	Rates *normalize.Rates
+	// Identity tunes identity resolution.
+	Identity identity.Options
+	// Location interprets dates without a zone. Default UTC.
+	Location *time.Location
+}
+
+// MergeAudit records why records were put together. It holds references and scores, never
+// personal data, so it can be kept after an erasure.
+type MergeAudit struct {
+	ProfileID   string    `cbor:"1,keyasint" json:"profile_id"`
+	A           SourceRef `cbor:"2,keyasint" json:"a"`
+	B           SourceRef `cbor:"3,keyasint" json:"b"`
+	Reason      string    `cbor:"4,keyasint" json:"reason"`
+	Probability float64   `cbor:"5,keyasint" json:"probability"`
+	Score       float64   `cbor:"6,keyasint" json:"score"`
+	Decisive    []string  `cbor:"7,keyasint,omitempty" json:"decisive,omitempty"`
+}
+
+// PossibleDuplicate is a pair of profiles that scored between the thresholds: shown to the
+// merchant, never merged automatically.
+type PossibleDuplicate struct {
+	A           string    `json:"a"` // profile ids
+	B           string    `json:"b"`
+	ARef        SourceRef `json:"a_ref"`
+	BRef        SourceRef `json:"b_ref"`
+	Probability float64   `json:"probability"`
+}
+
+// BuildResult is the outcome of one Build.
+type BuildResult struct {
+	Profiles   []Profile
+	Audit      []MergeAudit
+	Possible   []PossibleDuplicate
+	Quality    Quality
+	Candidates int // candidate pairs compared by identity resolution
+}
+
+// identityRec is one identity to resolve: a customer account, or the buyer of a guest order.
+type identityRec struct {
+	ref      SourceRef
+	updated  time.Time
+	trusted  int // 2 customer account, 1 guest order
+	email    normalize.Email
+	phone    normalize.Phone
+	first    normalize.Name
+	last     normalize.Name
+	addr     CleanAddress
+	locale   string
+	birth    string
+	consent  Consent
+	tags     []string
+	created  time.Time
+	sources  map[string]string // field -> where it came from
+	weak     identity.Evidence
+	filledBy int // fields filled from orders
+}
+
+// Build cleans every record, resolves identities and merges each cluster into one Profile. It
+// is deterministic: the same records and options give the same profiles and ids.
+func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) (*BuildResult, error) {
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	slices.SortFunc(customers, func(a, b CustomerRecord) int {
+		return cmp.Or(cmp.Compare(a.Store, b.Store), cmp.Compare(a.ID, b.ID))
+	})
+	slices.SortFunc(orders, func(a, b OrderRecord) int {
+		return cmp.Or(cmp.Compare(a.Store, b.Store), cmp.Compare(a.ID, b.ID))
+	})
+
+	// Orders per customer, newest first, for filling empty customer fields.
+	byCustomer := map[string][]int{}
+	for i, o := range orders {
+		if !o.IsGuest() {
+			k := o.Ref().Key()
+			byCustomer[k] = append(byCustomer[k], i)
+		}
+	}
+	for _, idx := range byCustomer {
+		slices.SortFunc(idx, func(a, b int) int { return orders[b].CreatedAt.Compare(orders[a].CreatedAt) })
+	}
+
+	var ids []identityRec
+	q := newQualityCounter()
+	for _, c := range customers {
+		if c.Deleted {
+			continue
+		}
+		ids = append(ids, customerIdentity(c, orders, byCustomer[c.Ref().Key()], q))
+	}
+	// Customers known only through their orders (an orders export, or orders that arrived
+	// before their customer record): the account identity comes from the newest order.
+	known := make(map[string]bool, len(customers))
+	for _, c := range customers {
+		known[c.Ref().Key()] = true
+	}
+	for _, o := range orders {
+		k := o.Ref().Key()
+		if o.IsGuest() || known[k] {
+			continue
+		}
+		known[k] = true
+		stub := CustomerRecord{Store: o.Store, ID: o.CustomerID}
+		ids = append(ids, customerIdentity(stub, orders, byCustomer[k], q))
+	}
+	for _, o := range orders {
+		if o.IsGuest() {
+			ids = append(ids, guestIdentity(o, q))
+		}
+	}
+	index := make(map[string]int, len(ids))
+	for i, r := range ids {
+		index[r.ref.Key()] = i
+	}
+	// Weak evidence: the IP and user agent of each identity's orders, per day.
+	for _, o := range orders {
+		i, ok := index[o.Ref().Key()]
+		if !ok || o.BrowserIP == "" || o.UserAgent == "" {
+			continue
+		}
+		tok := o.BrowserIP + "|" + o.UserAgent + "|" + o.CreatedAt.UTC().Format(time.DateOnly)
+		ids[i].weak.IPUserAgent = append(ids[i].weak.IPUserAgent, tok)
+		if !o.Shipping.IsZero() {
+			ids[i].weak.ShippingAddress = append(ids[i].weak.ShippingAddress,
+				strings.ToLower(strings.Join([]string{o.Shipping.Address1, o.Shipping.Postcode}, "|")))
+		}
+	}
+
+	recs := make([]identity.Record, len(ids))
+	for i, r := range ids {
+		recs[i] = identityRecord(r)
+	}
+	res, err := identity.Resolve(recs, opts.Identity)
+	if err != nil {
+		return nil, fmt.Errorf("profiles: resolve identities: %w", err)
+	}
+
+	// Group identities by cluster, in a deterministic order.
+	clusters := map[int][]int{}
+	for i, c := range res.ClusterOf {
+		clusters[c] = append(clusters[c], i)
+	}
+	roots := make([]int, 0, len(clusters))
+	for c := range clusters {
+		roots = append(roots, c)
+	}
+	slices.Sort(roots)
+
+	profileOf := make([]string, len(ids))
+	out := &BuildResult{Candidates: res.CandidatePairs}
+	minScore := map[int]float64{}
+	for _, p := range res.Merged {
+		c := res.ClusterOf[p.A]
+		if s, ok := minScore[c]; !ok || p.Probability < s {
+			minScore[c] = p.Probability
+		}
+	}
+	ordersOf := map[string][]int{}
+	for i, o := range orders {
+		k := o.Ref().Key()
+		ordersOf[k] = append(ordersOf[k], i)
+	}
+	for _, root := range roots {
+		members := clusters[root]
+		p := mergeCluster(ids, members)
+		profileOf[members[0]] = p.ID
+		for _, m := range members {
+			profileOf[m] = p.ID
+		}
+		var own []OrderRecord
+		for _, m := range members {
+			for _, oi := range ordersOf[ids[m].ref.Key()] {
+				own = append(own, orders[oi])
+			}
+		}
+		p.Summary = summarize(own, opts, q)
+		if s, ok := minScore[root]; ok {
+			p.MergeScore = s
+		} else {
+			p.MergeScore = 1
+		}
+		q.profile(&p)
+		out.Profiles = append(out.Profiles, p)
+	}
+	linked := map[[2]int]bool{}
+	for _, pr := range res.Merged {
+		// One audit line per pair: the first (strongest) reason that linked it.
+		pair := [2]int{min(pr.A, pr.B), max(pr.A, pr.B)}
+		if linked[pair] {
+			continue
+		}
+		linked[pair] = true
+		out.Audit = append(out.Audit, MergeAudit{
+			ProfileID:   profileOf[pr.A],
+			A:           ids[pr.A].ref,
+			B:           ids[pr.B].ref,
+			Reason:      pr.Reason,
+			Probability: pr.Probability,
+			Score:       pr.Score,
+			Decisive:    fieldNames(pr.Decisive),
+		})
+	}
+	for _, pr := range res.Possible {
+		if profileOf[pr.A] == profileOf[pr.B] {
+			continue
+		}
+		out.Possible = append(out.Possible, PossibleDuplicate{
+			A: profileOf[pr.A], B: profileOf[pr.B], ARef: ids[pr.A].ref, BRef: ids[pr.B].ref,
+			Probability: pr.Probability,
+		})
+	}
+	out.Quality = q.result(len(ids), len(out.Profiles), len(out.Audit))
+	return out, nil
+}
+
+func fieldNames(fs []identity.Field) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = string(f)
+	}
+	return out
+}
+
+// ProfileID is a profile's stable id: derived from the smallest source key of its cluster, so
+// it survives rebuilds as long as that record stays with the person.
+func ProfileID(firstSource SourceRef) string {
+	h := sha256.Sum256([]byte(firstSource.Key()))
+	return "p_" + hex.EncodeToString(h[:8])
+}
+
+func customerIdentity(c CustomerRecord, orders []OrderRecord, own []int, q *qualityCounter) identityRec {
+	r := identityRec{
+		ref: c.Ref(), updated: c.UpdatedAt, trusted: 2, locale: c.Locale, birth: c.BirthDate,
+		consent: c.Consent, tags: c.Tags, created: c.CreatedAt, sources: map[string]string{},
+	}
+	src := c.Ref().Key()
+	var addr Address
+	if len(c.Addresses) > 0 {
+		addr = c.Addresses[0]
+	}
+	first, last, email, phone := c.FirstName, c.LastName, c.Email, c.Phone
+	// Fill what the customer record leaves empty from the most recent order that has it.
+	for _, oi := range own {
+		o := orders[oi]
+		osrc := fmt.Sprintf("%s/order/%s", o.Store, o.ID)
+		for _, a := range []struct {
+			addr Address
+			tag  string
+		}{{o.Billing, "billing"}, {o.Shipping, "shipping"}} {
+			if first == "" && a.addr.FirstName != "" {
+				first, r.sources["first_name"] = a.addr.FirstName, osrc+" ("+a.tag+")"
+				r.filledBy++
+			}
+			if last == "" && a.addr.LastName != "" {
+				last, r.sources["last_name"] = a.addr.LastName, osrc+" ("+a.tag+")"
+				r.filledBy++
+			}
+			if phone == "" && a.addr.Phone != "" {
+				phone, r.sources["phone"] = a.addr.Phone, osrc+" ("+a.tag+")"
+				r.filledBy++
+			}
+			if addr.IsZero() && !a.addr.IsZero() {
+				addr, r.sources["address"] = a.addr, osrc+" ("+a.tag+")"
+				r.filledBy++
+			}
+		}
+		if email == "" && o.Email != "" {
+			email, r.sources["email"] = o.Email, osrc
+			r.filledBy++
+		}
+		if phone == "" && o.Phone != "" {
+			phone, r.sources["phone"] = o.Phone, osrc
+			r.filledBy++
+		}
+	}
+	for _, f := range []string{"first_name", "last_name", "email", "phone", "address"} {
+		if _, ok := r.sources[f]; !ok {
+			r.sources[f] = src
+		}
+	}
+	fillIdentity(&r, first, last, email, phone, addr, q)
+	return r
+}
+
+func guestIdentity(o OrderRecord, q *qualityCounter) identityRec {
+	r := identityRec{
+		ref: o.Ref(), updated: cmp.Or(o.UpdatedAt, o.CreatedAt), trusted: 1, locale: o.Locale,
+		created: o.CreatedAt, sources: map[string]string{},
+	}
+	src := o.Ref().Key()
+	addr := o.Billing
+	if addr.IsZero() {
+		addr = o.Shipping
+	}
+	phone := cmp.Or(o.Phone, o.Billing.Phone, o.Shipping.Phone)
+	for _, f := range []string{"first_name", "last_name", "email", "phone", "address"} {
+		r.sources[f] = src
+	}
+	fillIdentity(&r, addr.FirstName, addr.LastName, o.Email, phone, addr, q)
+	return r
+}
+
+// fillIdentity runs the normalizers over one identity's raw fields.
+func fillIdentity(r *identityRec, first, last, email, phone string, addr Address, q *qualityCounter) {
+	country, _ := normalize.ParseCountry(addr.Country)
+	r.addr = CleanAddress{
+		Address1:    strings.TrimSpace(addr.Address1),
+		Address2:    strings.TrimSpace(addr.Address2),
+		City:        normalize.FormatPersonName(addr.City),
+		Postcode:    strings.ToUpper(strings.TrimSpace(addr.Postcode)),
+		CountryCode: country.Code,
+		Continent:   country.Continent,
+	}
+	if reg, ok := normalize.ParseRegion(country.Code, addr.Region); ok {
+		r.addr.Region = reg.Code
+	} else {
+		r.addr.Region = strings.TrimSpace(addr.Region)
+	}
+	r.first = normalize.ParseName(first)
+	r.last = normalize.ParseName(last)
+	if strings.TrimSpace(email) != "" {
+		r.email = normalize.ParseEmail(email)
+	}
+	if strings.TrimSpace(phone) != "" {
+		r.phone = normalize.ParsePhone(phone, country.Code)
+		r.weak.PhoneLast4 = r.phone.Last4
+	}
+	q.identity(r, addr, country.Code != "" || addr.Country == "")
+}
+
+func identityRecord(r identityRec) identity.Record {
+	f := map[identity.Field][]string{}
+	add := func(k identity.Field, v string) {
+		if v != "" {
+			f[k] = append(f[k], v)
+		}
+	}
+	add(identity.FirstName, r.first.Key)
+	add(identity.LastName, r.last.Key)
+	if !r.email.Flags.Has(normalize.EmailInvalid) {
+		add(identity.Email, r.email.Key)
+	}
+	if r.phone.Valid {
+		add(identity.Phone, r.phone.E164)
+	}
+	add(identity.Address1, strings.ToLower(r.addr.Address1))
+	add(identity.Address2, strings.ToLower(r.addr.Address2))
+	add(identity.City, strings.ToLower(r.addr.City))
+	add(identity.Postcode, r.addr.Postcode)
+	add(identity.Region, r.addr.Region)
+	add(identity.Country, r.addr.CountryCode)
+	add(identity.BirthDate, r.birth)
+	return identity.Record{ID: r.ref.Key(), Fields: f, Weak: r.weak}
+}
+
+// summarize folds a profile's orders into its summary. Cancelled orders count as
+// cancellations, not spend; refunds reduce spend.
+func summarize(orders []OrderRecord, opts BuildOptions, q *qualityCounter) OrderSummary {
+	s := OrderSummary{BaseCurrency: opts.BaseCurrency}
+	for _, o := range orders {
+		if !o.CancelledAt.IsZero() {
+			s.Cancellations++
+			continue
+		}
+		if !isPurchase(o) {
+			s.ZeroValue++
+			continue
+		}
+		s.Orders++
+		if s.FirstOrder.IsZero() || o.CreatedAt.Before(s.FirstOrder) {
+			s.FirstOrder = o.CreatedAt
+		}
+		if o.CreatedAt.After(s.LastOrder) {
+			s.LastOrder = o.CreatedAt
+		}
+		net := o.Total.Sub(o.Refunded)
+		if o.Refunded.IsPositive() {
+			s.Refunds++
+		}
+		if s.Totals == nil {
+			s.Totals = map[string]decimal.Decimal{}
+		}
+		s.Totals[o.Currency] = s.Totals[o.Currency].Add(net)
+		netBase, refBase, ok := toBase(o, net, opts)
+		if !ok {
+			s.Unconverted++
+			q.unconverted++
+		} else {
+			s.TotalBase = s.TotalBase.Add(netBase)
+			s.RefundedBase = s.RefundedBase.Add(refBase)
+		}
+		for _, l := range o.Lines {
+			s.Items += max(l.Quantity, 0)
+			key := cmp.Or(l.ProductType, l.Vendor)
+			if key == "" || !ok || o.Total.IsZero() {
+				continue
+			}
+			if s.ProductTypes == nil {
+				s.ProductTypes = map[string]decimal.Decimal{}
+			}
+			line := l.Price.Mul(decimal.NewFromInt(int64(l.Quantity)))
+			s.ProductTypes[key] = s.ProductTypes[key].Add(line.Mul(netBase).Div(o.Total))
+		}
+		if dev := DeviceClass(o.UserAgent); dev != "" {
+			if s.Devices == nil {
+				s.Devices = map[string]int{}
+			}
+			s.Devices[dev]++
+		}
+		if c, ok := normalize.ParseCountry(o.Shipping.Country); ok {
+			if s.ShipTo == nil {
+				s.ShipTo = map[string]int{}
+			}
+			s.ShipTo[c.Code]++
+		}
+	}
+	return s
+}
+
+// isPurchase reports whether an order bought something: a positive total, or at least one line
+// with a positive quantity and price. Free orders (samples, zero-price adjustments) are counted
+// apart and left out of frequency and spend.
+func isPurchase(o OrderRecord) bool {
+	if o.Total.IsPositive() {
+		return true
+	}
+	for _, l := range o.Lines {
+		if l.Quantity > 0 && l.Price.IsPositive() {
+			return true
+		}
+	}
+	return false
+}
+
+// toBase converts an order's net and refunded amounts to the base currency.
+func toBase(o OrderRecord, net decimal.Decimal, opts BuildOptions) (decimal.Decimal, decimal.Decimal, bool) {
+	if o.Currency == opts.BaseCurrency || opts.BaseCurrency == "" {
+		return net, o.Refunded, true
+	}
+	if opts.Rates == nil {
+		return decimal.Zero, decimal.Zero, false
+	}
+	conv, err := opts.Rates.Convert(normalize.Money{Amount: net, Currency: o.Currency}, o.CreatedAt)
+	if err != nil {
+		return decimal.Zero, decimal.Zero, false
+	}
+	return conv.To.Amount, o.Refunded.Mul(conv.Rate), true
+}
+
+// DeviceClass tells mobile, tablet or desktop from a browser user agent; "" when unknown.
+func DeviceClass(ua string) string {
+	if ua == "" {
+		return ""
+	}
+	l := strings.ToLower(ua)
+	switch {
+	case strings.Contains(l, "ipad") || strings.Contains(l, "tablet") ||
+		(strings.Contains(l, "android") && !strings.Contains(l, "mobile")):
+		return "tablet"
+	case strings.Contains(l, "mobi") || strings.Contains(l, "iphone") || strings.Contains(l, "ipod"):
+		return "mobile"
+	default:
+		return "desktop"
+	}
+}

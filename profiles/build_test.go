@@ -1,0 +1,229 @@
+package profiles
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/cohortd/cohortd/profiles/identity"
+	"github.com/cohortd/cohortd/profiles/normalize"
+)
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func defaultOpts(t *testing.T) BuildOptions {
+	t.Helper()
+	rates, err := normalize.NewRates("USD", []normalize.Rate{
+		{From: "EUR", To: "USD", Rate: dec("1.10"), Effective: day("2024-01-01")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return BuildOptions{
+		BaseCurrency: "USD",
+		Rates:        rates,
+		Identity: identity.Options{
+			MatchThreshold: 0.9, PossibleThreshold: 0.5,
+			DeterministicKeys: []identity.Field{identity.Email, identity.Phone, identity.OtherID},
+		},
+	}
+}
+
+// fixture: Jane has an account in shop-a, a guest order there under a differently typed email,
+// and an account in woo-b under a Gmail dot variant. Bob is someone else.
+func fixture() ([]CustomerRecord, []OrderRecord) {
+	customers := []CustomerRecord{
+		{Store: "shop-a", ID: "101", Email: " Jane.Doe@Gmail.com ", FirstName: "JANE", LastName: "doe",
+			Phone: "(415) 555-0132", Addresses: []Address{{Address1: "1 Main St", City: "san francisco", Region: "California", Postcode: "94105", Country: "USA"}},
+			Consent: Consent{State: "subscribed"}, Tags: []string{"vip"}, CreatedAt: day("2023-05-01"), UpdatedAt: day("2024-06-01")},
+		{Store: "woo-b", ID: "7", Email: "janedoe+shop@gmail.com", FirstName: "Jane", LastName: "Doe",
+			CreatedAt: day("2022-01-10"), UpdatedAt: day("2024-01-01")},
+		{Store: "shop-a", ID: "102", Email: "bob@example.org", CreatedAt: day("2024-02-01"), UpdatedAt: day("2024-02-01")},
+	}
+	orders := []OrderRecord{
+		{Store: "shop-a", ID: "1001", CustomerID: "101", CreatedAt: day("2024-03-01"), Currency: "USD", Total: dec("100.00"), Refunded: dec("20.00"),
+			UserAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148", Shipping: Address{Country: "US"},
+			Lines: []LineItem{{ProductType: "Shoes", Quantity: 2, Price: dec("50.00")}}},
+		{Store: "shop-a", ID: "1002", Email: "JANE.DOE@gmail.com", CreatedAt: day("2024-04-01"), Currency: "EUR", Total: dec("50.00"),
+			Billing: Address{FirstName: "Jane", LastName: "Doe", Country: "United States"}},
+		{Store: "shop-a", ID: "1003", CustomerID: "101", CreatedAt: day("2024-05-01"), CancelledAt: day("2024-05-02"), Currency: "USD", Total: dec("999.00")},
+		{Store: "shop-a", ID: "1004", CustomerID: "102", CreatedAt: day("2024-02-03"), Currency: "GBP", Total: dec("10.00"),
+			Billing: Address{FirstName: "Bob", LastName: "Stone", Phone: "+44 7700 900123", Country: "U.K."}},
+	}
+	return customers, orders
+}
+
+func byEmail(t *testing.T, res *BuildResult, email string) Profile {
+	t.Helper()
+	for _, p := range res.Profiles {
+		for _, e := range p.Emails {
+			if e.Address == email {
+				return p
+			}
+		}
+	}
+	t.Fatalf("no profile with email %s", email)
+	return Profile{}
+}
+
+func TestBuildMergesGuestAndCrossStore(t *testing.T) {
+	customers, orders := fixture()
+	res, err := Build(customers, orders, defaultOpts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Profiles) != 2 {
+		t.Fatalf("%d profiles, want 2 (Jane, Bob): %+v", len(res.Profiles), res.Profiles)
+	}
+	jane := byEmail(t, res, "jane.doe@gmail.com")
+	wantSources := []SourceRef{
+		{Store: "shop-a", Kind: KindCustomer, ID: "101"},
+		{Store: "shop-a", Kind: KindGuestOrder, ID: "1002"},
+		{Store: "woo-b", Kind: KindCustomer, ID: "7"},
+	}
+	if !reflect.DeepEqual(jane.Sources, wantSources) {
+		t.Errorf("jane sources = %v, want %v", jane.Sources, wantSources)
+	}
+	if jane.FirstName != "Jane" || jane.LastName != "Doe" {
+		t.Errorf("jane name = %q %q", jane.FirstName, jane.LastName)
+	}
+	if jane.Emails[0].Address != "jane.doe@gmail.com" {
+		t.Errorf("primary email %q (the most recently updated account's)", jane.Emails[0].Address)
+	}
+	if len(jane.Phones) != 1 || jane.Phones[0].E164 != "+14155550132" {
+		t.Errorf("phones = %+v", jane.Phones)
+	}
+	if a := jane.Addresses[0]; a.CountryCode != "US" || a.Region != "CA" || a.Continent != "NA" {
+		t.Errorf("address = %+v", a)
+	}
+	// Orders: 1001 (100 - 20 refund) and guest 1002 (50 EUR at 1.10); 1003 cancelled.
+	s := jane.Summary
+	if s.Orders != 2 || s.Cancellations != 1 || s.Refunds != 1 {
+		t.Errorf("summary counts = %+v", s)
+	}
+	if !s.TotalBase.Equal(dec("135")) {
+		t.Errorf("total in base = %s, want 135 (80 USD + 50 EUR x 1.10)", s.TotalBase)
+	}
+	if !s.Totals["USD"].Equal(dec("80")) || !s.Totals["EUR"].Equal(dec("50")) {
+		t.Errorf("totals per currency = %v", s.Totals)
+	}
+	if !s.FirstOrder.Equal(day("2024-03-01")) || !s.LastOrder.Equal(day("2024-04-01")) {
+		t.Errorf("first/last = %s %s", s.FirstOrder, s.LastOrder)
+	}
+	if s.Devices["mobile"] != 1 || s.ShipTo["US"] != 1 || s.Items != 2 {
+		t.Errorf("devices %v ship-to %v items %d", s.Devices, s.ShipTo, s.Items)
+	}
+	if !s.ProductTypes["Shoes"].Equal(dec("80")) {
+		t.Errorf("product types = %v (spend net of the refund)", s.ProductTypes)
+	}
+	if !jane.FirstSeen.Equal(day("2022-01-10")) {
+		t.Errorf("first seen %s", jane.FirstSeen)
+	}
+	// Consent and tags as reported, per source; none invented for the others.
+	if len(jane.Consent) != 1 || jane.Consent["shop-a/customer/101"].State != "subscribed" {
+		t.Errorf("consent = %v", jane.Consent)
+	}
+	if !slices.Equal(jane.MerchantTags["shop-a/customer/101"], []string{"vip"}) {
+		t.Errorf("merchant tags = %v", jane.MerchantTags)
+	}
+	if len(res.Audit) < 2 {
+		t.Errorf("audit lines = %+v, want at least the 2 links that join Jane's 3 records", res.Audit)
+	}
+	for _, a := range res.Audit {
+		if a.ProfileID != jane.ID || a.Reason == "" {
+			t.Errorf("audit %+v", a)
+		}
+	}
+}
+
+func TestBuildFillsFromOrdersAndRecordsWhere(t *testing.T) {
+	customers, orders := fixture()
+	res, err := Build(customers, orders, defaultOpts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := byEmail(t, res, "bob@example.org")
+	if bob.FirstName != "Bob" || bob.LastName != "Stone" {
+		t.Errorf("bob's name not filled from his order: %q %q", bob.FirstName, bob.LastName)
+	}
+	if got := bob.FieldSources["first_name"]; got != "shop-a/order/1004 (billing)" {
+		t.Errorf("first_name source = %q", got)
+	}
+	if len(bob.Phones) != 1 || bob.Phones[0].E164 != "+447700900123" {
+		t.Errorf("bob phones = %+v", bob.Phones)
+	}
+	if bob.Summary.Unconverted != 1 || !bob.Summary.TotalBase.IsZero() {
+		t.Errorf("GBP order without a rate must be counted unconverted: %+v", bob.Summary)
+	}
+	if bob.Consent != nil {
+		t.Errorf("consent invented: %v", bob.Consent)
+	}
+	q := res.Quality
+	if q.Identities != 4 || q.Profiles != 2 || q.Unconverted != 1 || q.FilledFromOrds < 3 {
+		t.Errorf("quality = %+v", q)
+	}
+	if f := q.Fields["email"]; f.Present != 4 || f.Valid != 4 || f.Completeness != 100 {
+		t.Errorf("email quality = %+v", f)
+	}
+}
+
+func TestBuildIsDeterministic(t *testing.T) {
+	customers, orders := fixture()
+	first, err := Build(slices.Clone(customers), slices.Clone(orders), defaultOpts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 5 {
+		c, o := slices.Clone(customers), slices.Clone(orders)
+		r.Shuffle(len(c), func(i, j int) { c[i], c[j] = c[j], c[i] })
+		r.Shuffle(len(o), func(i, j int) { o[i], o[j] = o[j], o[i] })
+		again, err := Build(c, o, defaultOpts(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(first.Profiles, again.Profiles) {
+			t.Fatalf("shuffled input changed the profiles:\n%+v\n%+v", first.Profiles, again.Profiles)
+		}
+	}
+}
+
+func TestBuildHonoursCannotLink(t *testing.T) {
+	customers, orders := fixture()
+	opts := defaultOpts(t)
+	opts.Identity.CannotLink = []identity.Constraint{{A: "shop-a/customer/101", B: "woo-b/customer/7"}}
+	res, err := Build(customers, orders, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Profiles) != 3 {
+		t.Fatalf("%d profiles, want 3 once Jane's two accounts must stay apart", len(res.Profiles))
+	}
+}
+
+func TestDeviceClass(t *testing.T) {
+	for ua, want := range map[string]string{
+		"": "",
+		"Mozilla/5.0 (iPad; CPU OS 16_0 like Mac OS X)":                     "tablet",
+		"Mozilla/5.0 (Linux; Android 13; SM-X700) AppleWebKit/537.36":       "tablet",
+		"Mozilla/5.0 (Linux; Android 13; Pixel 7) Mobile Safari/537.36":     "mobile",
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)":            "mobile",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Edge": "desktop",
+	} {
+		if got := DeviceClass(ua); got != want {
+			t.Errorf("DeviceClass(%q) = %q, want %q", ua, got, want)
+		}
+	}
+}

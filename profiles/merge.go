@@ -1,0 +1,133 @@
+package profiles
+
+import (
+	"cmp"
+	"slices"
+)
+
+// mergeCluster builds one Profile from the identities of a cluster, field by field:
+//
+//   - names, locale, birth date: the most trusted source (customer account over guest order),
+//     then the most recently updated, then the most frequent value;
+//   - emails and phones: every distinct valid value, the primary chosen the same way;
+//   - addresses: every distinct one, most recent first;
+//   - consent and merchant tags: kept per source, exactly as reported.
+func mergeCluster(ids []identityRec, members []int) Profile {
+	ms := slices.Clone(members)
+	// Survivorship order: trust, then recency, then source key for determinism.
+	slices.SortFunc(ms, func(a, b int) int {
+		ra, rb := &ids[a], &ids[b]
+		return cmp.Or(
+			cmp.Compare(rb.trusted, ra.trusted),
+			rb.updated.Compare(ra.updated),
+			cmp.Compare(ra.ref.Key(), rb.ref.Key()),
+		)
+	})
+	p := Profile{FieldSources: map[string]string{}}
+	first := ids[ms[0]].ref
+	for _, m := range members {
+		if k := ids[m].ref.Key(); k < first.Key() {
+			first = ids[m].ref
+		}
+	}
+	p.ID = ProfileID(first)
+
+	pick := func(field string, get func(*identityRec) string) string {
+		// Most trusted, most recent non-empty value; ties between equally ranked sources go to
+		// the most frequent value.
+		counts := map[string]int{}
+		for _, m := range ms {
+			if v := get(&ids[m]); v != "" {
+				counts[v]++
+			}
+		}
+		for _, m := range ms {
+			r := &ids[m]
+			v := get(r)
+			if v == "" {
+				continue
+			}
+			best := v
+			for _, m2 := range ms {
+				r2 := &ids[m2]
+				if r2.trusted != r.trusted || !r2.updated.Equal(r.updated) {
+					continue
+				}
+				if v2 := get(r2); v2 != "" && counts[v2] > counts[best] {
+					best = v2
+				}
+			}
+			p.FieldSources[field] = cmp.Or(r.sources[field], r.ref.Key())
+			return best
+		}
+		return ""
+	}
+	p.FirstName = pick("first_name", func(r *identityRec) string { return r.first.Display })
+	p.LastName = pick("last_name", func(r *identityRec) string { return r.last.Display })
+	p.Locale = pick("locale", func(r *identityRec) string { return r.locale })
+	p.BirthDate = pick("birth_date", func(r *identityRec) string { return r.birth })
+
+	seenEmail := map[string]bool{}
+	seenPhone := map[string]bool{}
+	seenAddr := map[CleanAddress]bool{}
+	for _, m := range ms {
+		r := &ids[m]
+		p.Sources = append(p.Sources, r.ref)
+		if r.email.Address != "" && !seenEmail[r.email.Address] {
+			seenEmail[r.email.Address] = true
+			if len(p.Emails) == 0 {
+				p.FieldSources["email"] = r.sources["email"]
+			}
+			p.Emails = append(p.Emails, EmailValue{Address: r.email.Address, Key: r.email.Key, Flags: flagString(r)})
+		}
+		pv := PhoneValue{E164: r.phone.E164, Raw: r.phone.Raw, Valid: r.phone.Valid}
+		if key := cmp.Or(pv.E164, pv.Raw); key != "" && !seenPhone[key] {
+			seenPhone[key] = true
+			if len(p.Phones) == 0 {
+				p.FieldSources["phone"] = r.sources["phone"]
+			}
+			p.Phones = append(p.Phones, pv)
+		}
+		if r.addr != (CleanAddress{}) && !seenAddr[r.addr] {
+			seenAddr[r.addr] = true
+			if len(p.Addresses) == 0 {
+				p.FieldSources["address"] = r.sources["address"]
+			}
+			p.Addresses = append(p.Addresses, r.addr)
+		}
+		if r.consent != (Consent{}) {
+			if p.Consent == nil {
+				p.Consent = map[string]Consent{}
+			}
+			p.Consent[r.ref.Key()] = r.consent
+		}
+		if len(r.tags) > 0 {
+			if p.MerchantTags == nil {
+				p.MerchantTags = map[string][]string{}
+			}
+			p.MerchantTags[r.ref.Key()] = r.tags
+		}
+		if !r.created.IsZero() && (p.FirstSeen.IsZero() || r.created.Before(p.FirstSeen)) {
+			p.FirstSeen = r.created.UTC()
+		}
+	}
+	// Valid phones before invalid ones, keeping the survivorship order otherwise.
+	slices.SortStableFunc(p.Phones, func(a, b PhoneValue) int {
+		switch {
+		case a.Valid == b.Valid:
+			return 0
+		case a.Valid:
+			return -1
+		}
+		return 1
+	})
+	slices.SortFunc(p.Sources, func(a, b SourceRef) int { return cmp.Compare(a.Key(), b.Key()) })
+	return p
+}
+
+func flagString(r *identityRec) string {
+	if r.email.Flags == 0 {
+		return ""
+	}
+	return r.email.Flags.String()
+}
