@@ -3,10 +3,12 @@ GO ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 VERSION ?= dev
 
-.PHONY: test lint build bench
+.PHONY: test lint build bench fuzz
 
-# test: formatting, vet, staticcheck, then every test with the race detector.
+# test: formatting, vet, staticcheck, every fuzz target for a few seconds, then every test with
+# the race detector.
 test: lint
+	bash scripts/fuzz-short
 	$(GO) test -race -timeout 15m ./...
 
 lint:
@@ -23,3 +25,7 @@ build:
 # bench: the long benchmarks; they rewrite BENCHMARKS.md. Not part of `make test`.
 bench:
 	bash scripts/bench
+
+# fuzz: longer fuzzing, e.g. make fuzz FUZZTIME=5m
+fuzz:
+	FUZZTIME=$(or $(FUZZTIME),1m) bash scripts/fuzz-short
