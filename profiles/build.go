@@ -197,6 +197,7 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 			}
 		}
 		p.Summary = summarize(own, opts, q)
+		p.Orders = compactOrders(own, opts)
 		if s, ok := minScore[root]; ok {
 			p.MergeScore = s
 		} else {
@@ -411,6 +412,12 @@ func summarize(orders []OrderRecord, opts BuildOptions, q *qualityCounter) Order
 		} else {
 			s.TotalBase = s.TotalBase.Add(netBase)
 			s.RefundedBase = s.RefundedBase.Add(refBase)
+			if o.Currency != opts.BaseCurrency && opts.BaseCurrency != "" {
+				if s.ConvertedBase == nil {
+					s.ConvertedBase = map[string]decimal.Decimal{}
+				}
+				s.ConvertedBase[o.Currency] = s.ConvertedBase[o.Currency].Add(netBase)
+			}
 		}
 		for _, l := range o.Lines {
 			s.Items += max(l.Quantity, 0)
@@ -438,6 +445,26 @@ func summarize(orders []OrderRecord, opts BuildOptions, q *qualityCounter) Order
 		}
 	}
 	return s
+}
+
+// compactOrders keeps what segments need of each order, oldest first.
+func compactOrders(orders []OrderRecord, opts BuildOptions) []CompactOrder {
+	out := make([]CompactOrder, 0, len(orders))
+	for _, o := range orders {
+		net := o.Total.Sub(o.Refunded)
+		c := CompactOrder{
+			ID: o.Store + "/" + o.ID, At: o.CreatedAt.UTC(), Currency: o.Currency, Net: net,
+			Cancelled: !o.CancelledAt.IsZero(), Refunded: o.Refunded.IsPositive(),
+			Device: DeviceClass(o.UserAgent),
+		}
+		c.NetBase, _, c.Converted = toBase(o, net, opts)
+		for _, l := range o.Lines {
+			c.Items += max(l.Quantity, 0)
+		}
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b CompactOrder) int { return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.ID, b.ID)) })
+	return out
 }
 
 // isPurchase reports whether an order bought something: a positive total, or at least one line

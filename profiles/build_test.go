@@ -116,6 +116,9 @@ func TestBuildMergesGuestAndCrossStore(t *testing.T) {
 	if !s.TotalBase.Equal(dec("135")) {
 		t.Errorf("total in base = %s, want 135 (80 USD + 50 EUR x 1.10)", s.TotalBase)
 	}
+	if len(s.ConvertedBase) != 1 || !s.ConvertedBase["EUR"].Equal(dec("55")) {
+		t.Errorf("converted = %v, want EUR 50 recorded as 55 USD", s.ConvertedBase)
+	}
 	if !s.Totals["USD"].Equal(dec("80")) || !s.Totals["EUR"].Equal(dec("50")) {
 		t.Errorf("totals per currency = %v", s.Totals)
 	}
@@ -127,6 +130,9 @@ func TestBuildMergesGuestAndCrossStore(t *testing.T) {
 	}
 	if !s.ProductTypes["Shoes"].Equal(dec("80")) {
 		t.Errorf("product types = %v (spend net of the refund)", s.ProductTypes)
+	}
+	if len(jane.Orders) != 3 || jane.Orders[0].ID != "shop-a/1001" || !jane.Orders[1].NetBase.Equal(dec("55")) || !jane.Orders[2].Cancelled {
+		t.Errorf("compact orders = %+v", jane.Orders)
 	}
 	if !jane.FirstSeen.Equal(day("2022-01-10")) {
 		t.Errorf("first seen %s", jane.FirstSeen)

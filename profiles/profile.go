@@ -36,6 +36,23 @@ type Profile struct {
 	// MergeScore is the lowest match probability among the links that built this profile
 	// (1 when every link was deterministic or it has a single source).
 	MergeScore float64 `cbor:"15,keyasint,omitempty" json:"merge_score,omitempty"`
+	// Orders are the profile's orders in compact form, oldest first, so segments can be
+	// recomputed from the profile alone.
+	Orders []CompactOrder `cbor:"16,keyasint,omitempty" json:"orders,omitempty"`
+}
+
+// CompactOrder is what segments need of one order.
+type CompactOrder struct {
+	ID        string          `cbor:"1,keyasint" json:"id"` // "store/id"
+	At        time.Time       `cbor:"2,keyasint" json:"at"`
+	Currency  string          `cbor:"3,keyasint" json:"currency"`
+	Net       decimal.Decimal `cbor:"4,keyasint" json:"net"`                           // total minus refunds, order currency
+	NetBase   decimal.Decimal `cbor:"5,keyasint" json:"net_base"`                      // the same in the base currency
+	Converted bool            `cbor:"6,keyasint,omitempty" json:"converted,omitempty"` // false: no rate, NetBase is zero
+	Cancelled bool            `cbor:"7,keyasint,omitempty" json:"cancelled,omitempty"`
+	Refunded  bool            `cbor:"8,keyasint,omitempty" json:"refunded,omitempty"`
+	Items     int             `cbor:"9,keyasint,omitempty" json:"items,omitempty"`
+	Device    string          `cbor:"10,keyasint,omitempty" json:"device,omitempty"`
 }
 
 // EmailValue is a cleaned email address with its matching key and flags.
@@ -83,6 +100,9 @@ type OrderSummary struct {
 	Devices      map[string]int             `cbor:"12,keyasint,omitempty" json:"devices,omitempty"` // mobile/desktop/tablet -> orders
 	ShipTo       map[string]int             `cbor:"13,keyasint,omitempty" json:"ship_to,omitempty"` // country code -> orders
 	Items        int                        `cbor:"14,keyasint,omitempty" json:"items,omitempty"`   // units bought
+	// ConvertedBase records what was converted: for each order currency other than the base,
+	// the base-currency amount its net total became (rates are date-effective per order).
+	ConvertedBase map[string]decimal.Decimal `cbor:"16,keyasint,omitempty" json:"converted_base,omitempty"`
 	// ZeroValue counts orders that bought nothing (zero total, no priced line): left out of
 	// Orders and spend.
 	ZeroValue int `cbor:"15,keyasint,omitempty" json:"zero_value,omitempty"`

@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -115,6 +117,16 @@ func showProfile(w io.Writer, st *store.Store, q string, asJSON bool) error {
 			fmt.Fprintf(w, ", %d orders without an exchange rate", s.Unconverted)
 		}
 		fmt.Fprintln(w)
+		for _, cur := range slices.Sorted(maps.Keys(s.Totals)) {
+			note := ""
+			if b, ok := s.ConvertedBase[cur]; ok {
+				note = fmt.Sprintf(" = %s %s", b.StringFixed(2), s.BaseCurrency)
+			}
+			fmt.Fprintf(w, "              %s %s%s\n", s.Totals[cur].String(), cur, note)
+		}
+		if s.ZeroValue > 0 {
+			fmt.Fprintf(w, "  free:       %d orders that bought nothing (not counted)\n", s.ZeroValue)
+		}
 	}
 	fmt.Fprintf(w, "  sources (%d):\n", len(p.Sources))
 	for _, src := range p.Sources {

@@ -32,7 +32,7 @@ func keyHash(kind byte, parts ...string) uint64 {
 		h.WriteString(p)
 		h.WriteByte(0)
 	}
-	return h.Sum64() >> (64 - hashBits)
+	return uint64(kind)<<(hashBits-kindBits) | h.Sum64()>>(64-hashBits+kindBits)
 }
 
 func prefix(s string, n int) string {
@@ -40,6 +40,33 @@ func prefix(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// Blocking key kinds. The kind sits in the top bits of every key hash so that the block-size cap
+// can depend on it.
+const (
+	kLastPostcode  = 1  // surname prefix + postcode
+	kFirstBirth    = 2  // first name + birth date
+	kPostcodeNo    = 3  // postcode + street number
+	kPhoneInitial  = 4  // phone + a name initial
+	kEmail         = 5  // e-mail key
+	kSoundexRegion = 6  // soundex(first) + soundex(last) (unordered) + region
+	kBirthInitial  = 7  // birth date + surname initial
+	kOther         = 9  // other id
+	kDetBase       = 20 // deterministic keys: kDetBase + field
+	kindBits       = 6
+	// Keys built only from names (and a coarse place or a shared number) have a small cap:
+	// their blocks grow with the population, not with the size of one person's cluster.
+	looseBlockCap = 32
+)
+
+// blockCap is the largest block kept for a key kind.
+func blockCap(kind uint64, maxBlock int) int {
+	switch kind {
+	case kSoundexRegion, kPhoneInitial, kBirthInitial:
+		return min(maxBlock, looseBlockCap)
+	}
+	return maxBlock
 }
 
 // blockingKeys appends the blocking keys of record r (each already shifted over the record).
@@ -59,15 +86,19 @@ func (ft *features) blockingKeys(r int, dst []uint64) []uint64 {
 	pcs, births := ft.get(r, fPostcode), ft.get(r, fBirth)
 	for _, l := range lasts {
 		for _, pc := range pcs {
-			add(1, prefix(l, 4), pc)
+			add(kLastPostcode, prefix(l, 4), pc)
 		}
 		for _, b := range births {
-			add(7, b, l[:1])
+			add(kBirthInitial, b, l[:1])
 		}
 	}
+	regions := ft.get(r, fRegion)
 	for _, f := range firsts {
 		for _, b := range births {
-			add(2, f, b)
+			add(kFirstBirth, f, b)
+		}
+		if len(regions) == 0 {
+			continue
 		}
 		for _, l := range lasts {
 			sa, sb := soundex(f), soundex(l)
@@ -77,24 +108,14 @@ func (ft *features) blockingKeys(r int, dst []uint64) []uint64 {
 			if sa > sb {
 				sa, sb = sb, sa
 			}
-			add(6, sa, sb)
-			for _, rg := range ft.get(r, fRegion) {
-				add(11, sa, sb, rg)
-			}
-			for _, pc := range pcs {
-				add(12, sa, sb, prefix(pc, 2))
-			}
-			for _, c := range ft.get(r, fCity) {
-				add(13, sa, sb, prefix(c, 3))
-			}
-			for _, b := range births {
-				add(14, sa, sb, prefix(b, 4))
+			for _, rg := range regions {
+				add(kSoundexRegion, sa, sb, rg)
 			}
 		}
 	}
 	for _, pc := range pcs {
 		for _, sn := range ft.get(r, fStreetNo) {
-			add(3, pc, sn)
+			add(kPostcodeNo, pc, sn)
 		}
 	}
 	for _, ph := range ft.get(r, fPhone) {
@@ -102,30 +123,16 @@ func (ft *features) blockingKeys(r int, dst []uint64) []uint64 {
 		if len(lasts) > 0 {
 			ini = lasts[0][:1]
 		}
-		add(4, ph, ini)
+		add(kPhoneInitial, ph, ini)
 		if len(firsts) > 0 {
-			add(4, ph, "f"+firsts[0][:1])
+			add(kPhoneInitial, ph, "f"+firsts[0][:1])
 		}
 	}
 	for _, e := range ft.get(r, fEmail) {
-		add(5, e)
-		for i := 0; i < len(e); i++ {
-			if e[i] == '@' {
-				if i >= 4 {
-					add(8, e[:i])
-				}
-				break
-			}
-		}
+		add(kEmail, e)
 	}
 	for _, o := range ft.get(r, fOther) {
-		add(9, o)
-	}
-	// Address line + postcode catches records whose street number moved into the line.
-	for _, a := range ft.get(r, fAddr1) {
-		for _, pc := range pcs {
-			add(10, prefix(a, 12), pc)
-		}
+		add(kOther, o)
 	}
 	return dst
 }
@@ -142,7 +149,7 @@ func groupEntries(entries []uint64, maxBlock int) []uint64 {
 		for j < len(entries) && entries[j]>>recBits == h {
 			j++
 		}
-		if size := j - i; size >= 2 && size <= maxBlock {
+		if size := j - i; size >= 2 && size <= blockCap(h>>(hashBits-kindBits), maxBlock) {
 			out = append(out, entries[i:j]...)
 		}
 		i = j
@@ -165,7 +172,7 @@ func deterministicLinks(ft *features, opts Options) []Pair {
 				if f == fPhone && len(v) < 7 {
 					continue
 				}
-				entries = append(entries, keyHash(20+byte(f), v)<<recBits|uint64(r))
+				entries = append(entries, keyHash(kDetBase+byte(f), v)<<recBits|uint64(r))
 			}
 		}
 		entries = groupEntries(entries, opts.MaxBlockSize)

@@ -323,6 +323,13 @@ func strongAgreement(v uint64) bool {
 		level(v, fEmail) == 3 || level(v, fPhone) == 3 || level(v, fOther) == 3
 }
 
+// weakApplies: weak evidence counts for a pair with a strong agreement and no clearly
+// different name. A household shares the IP, browser, shipping address and surname; a
+// different first name must keep them apart however much of that they share.
+func weakApplies(v uint64) bool {
+	return strongAgreement(v) && level(v, fFirst) != 1 && level(v, fLast) != 1
+}
+
 // weakWeight is the capped weak-evidence weight of a pair, in bits.
 func (ft *features) weakWeight(a, b int) float64 {
 	w := 0.0

@@ -16,6 +16,7 @@ type fsModel struct {
 
 const (
 	randomPairs = 500000
+	emSample    = 2000000
 	probFloor   = 1e-6
 )
 
@@ -24,9 +25,12 @@ const (
 func fitEM(ft *features, cand *candidates, opts Options) *fsModel {
 	md := &fsModel{}
 	// Distinct patterns with counts.
+	// EM sees at most emSample candidate pairs (an even stride over them), grouped into
+	// distinct patterns with counts.
 	counts := make(map[uint64]float64)
-	for _, v := range cand.vecs {
-		counts[v]++
+	step := max(1, (len(cand.vecs)+emSample-1)/emSample)
+	for i := 0; i < len(cand.vecs); i += step {
+		counts[cand.vecs[i]]++
 	}
 	pats := make([]uint64, 0, len(counts))
 	for p := range counts {
@@ -48,15 +52,32 @@ func fitEM(ft *features, cand *candidates, opts Options) *fsModel {
 		}
 	}
 	if ft.n >= 2 {
-		for i := 0; i < randomPairs; i++ {
-			a, b := rng.IntN(ft.n), rng.IntN(ft.n)
-			if a == b {
-				continue
+		// Random pairs drawn up front (deterministic for a Seed), compared in parallel.
+		pairs := make([][2]int32, randomPairs)
+		for i := range pairs {
+			pairs[i] = [2]int32{int32(rng.IntN(ft.n)), int32(rng.IntN(ft.n))}
+		}
+		const chunk = 1 << 14
+		nChunks := (len(pairs) + chunk - 1) / chunk
+		partial := make([][nF][8]float64, nChunks)
+		parallelChunks(nChunks, workers(opts.Workers), func(c int) {
+			pc := &partial[c]
+			for _, p := range pairs[c*chunk : min(len(pairs), (c+1)*chunk)] {
+				if p[0] == p[1] {
+					continue
+				}
+				v := ft.compare(int(p[0]), int(p[1]))
+				for f := 0; f < nF; f++ {
+					if l := level(v, f); l > 0 {
+						pc[f][l]++
+					}
+				}
 			}
-			v := ft.compare(a, b)
+		})
+		for c := range partial {
 			for f := 0; f < nF; f++ {
-				if l := level(v, f); l > 0 {
-					uc[f][l]++
+				for l := 1; l <= nLevels(f); l++ {
+					uc[f][l] += partial[c][f][l]
 				}
 			}
 		}
@@ -225,7 +246,7 @@ func scorePairs(ft *features, cand *candidates, md *fsModel, opts Options) (merg
 				continue
 			}
 			a, b := int(cand.pairs[i]>>32), int(uint32(cand.pairs[i]))
-			if strongAgreement(v) && ft.hasWeak(a) && ft.hasWeak(b) {
+			if weakApplies(v) && ft.hasWeak(a) && ft.hasWeak(b) {
 				s += ft.weakWeight(a, b)
 			}
 			p := probability(s)

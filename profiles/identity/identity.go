@@ -22,6 +22,7 @@ package identity
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -95,6 +96,10 @@ type Options struct {
 	CannotLink []Constraint
 	// Workers is the number of comparison goroutines; default GOMAXPROCS.
 	Workers int
+	// Model, if set, is used as is instead of fitting m, u and lambda by EM (tests, or a model
+	// fitted on an earlier run). Fields are matched by name; a listed field must give M and U
+	// for every level; fields not listed are ignored (weight 0).
+	Model *Model
 }
 
 // Pair is a scored link between two records (indexes into the input slice, A < B).
@@ -207,8 +212,16 @@ func Resolve(records []Record, opts Options) (*Result, error) {
 	cand := compareCandidates(ft, opts)
 	res.CandidatePairs = len(cand.pairs)
 
-	// EM.
-	model := fitEM(ft, cand, opts)
+	// EM, unless a model is given.
+	var model *fsModel
+	if opts.Model != nil {
+		var err error
+		if model, err = fixedModel(opts.Model); err != nil {
+			return nil, err
+		}
+	} else {
+		model = fitEM(ft, cand, opts)
+	}
 	res.Params = model.export()
 
 	// Scoring.
@@ -285,4 +298,42 @@ func probability(score float64) float64 {
 		return 0
 	}
 	return 1 / (1 + math.Exp2(-score))
+}
+
+// fixedModel converts an exported Model back into the scoring form.
+func fixedModel(m *Model) (*fsModel, error) {
+	if !(m.Lambda > 0 && m.Lambda < 1) {
+		return nil, errors.New("identity: Model.Lambda must be in (0, 1)")
+	}
+	md := &fsModel{lambda: m.Lambda, iterations: m.Iterations, converged: m.Converged}
+	for f := 0; f < nF; f++ {
+		L := nLevels(f)
+		md.m[f], md.u[f], md.w[f] = make([]float64, L+1), make([]float64, L+1), make([]float64, L+1)
+		for l := 1; l <= L; l++ { // unlisted field: neutral
+			md.m[f][l], md.u[f][l] = 1, 1
+		}
+	}
+	for _, fp := range m.Fields {
+		f := slices.Index(AllFields, fp.Field)
+		if f < 0 {
+			return nil, fmt.Errorf("identity: Model: unknown field %q", fp.Field)
+		}
+		L := nLevels(f)
+		if len(fp.M) != L || len(fp.U) != L {
+			return nil, fmt.Errorf("identity: Model: field %s needs %d levels of M and U", fp.Field, L)
+		}
+		for l := 1; l <= L; l++ {
+			if !(fp.M[l-1] > 0 && fp.U[l-1] > 0) {
+				return nil, fmt.Errorf("identity: Model: field %s: M and U must be > 0", fp.Field)
+			}
+			md.m[f][l], md.u[f][l] = fp.M[l-1], fp.U[l-1]
+		}
+	}
+	for f := 0; f < nF; f++ {
+		for l := 1; l < len(md.m[f]); l++ {
+			md.w[f][l] = math.Log2(md.m[f][l] / md.u[f][l])
+		}
+	}
+	md.prior = math.Log2(md.lambda / (1 - md.lambda))
+	return md, nil
 }

@@ -220,7 +220,9 @@ func emailKey(local, domain string) string {
 		return local + "@" + domain
 	}
 	if p.tagSep != 0 {
-		if i := strings.IndexByte(local, p.tagSep); i > 0 {
+		// Strip the sub-address tag, unless what remains would not be a valid local part
+		// ("0.-tag" would leave "0.", which ends with a dot).
+		if i := strings.IndexByte(local, p.tagSep); i > 0 && !strings.HasSuffix(local[:i], ".") {
 			local = local[:i]
 		}
 	}
