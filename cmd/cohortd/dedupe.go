@@ -20,6 +20,7 @@ func dedupeCommand() *command {
 	var maps multiFlag
 	var idCol string
 	var match, possible float64
+	var noDet bool
 	return &command{
 		name:    "dedupe",
 		summary: "cluster the people in a CSV file (probabilistic identity resolution); writes id,cluster_id,score",
@@ -29,10 +30,11 @@ func dedupeCommand() *command {
 			fs.StringVar(&idCol, "id", "", "column holding the record id (default: column \"id\" if present, else the row number)")
 			fs.Float64Var(&match, "match-threshold", 0.9, "posterior match probability to merge a pair")
 			fs.Float64Var(&possible, "possible-threshold", 0.5, "probability from which a pair is reported as a possible duplicate")
+			fs.BoolVar(&noDet, "no-deterministic", false, "skip the deterministic pass (shared e-mail, phone, other_id); score every pair")
 		},
 		run: func(ctx context.Context, e *env, args []string) error {
 			if len(args) != 1 {
-				return usageErr("usage: cohortd dedupe [--map FIELD=COLUMN,...] [--id COLUMN] [--match-threshold P] FILE.csv")
+				return usageErr("usage: cohortd dedupe [--map FIELD=COLUMN,...] [--id COLUMN] [--match-threshold P] [--no-deterministic] FILE.csv")
 			}
 			if match <= 0 || match > 1 || possible <= 0 || possible > 1 {
 				return usageErr("--match-threshold and --possible-threshold must be in (0, 1]")
@@ -55,7 +57,7 @@ func dedupeCommand() *command {
 				}
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			res, err := identity.Resolve(recs, identity.Options{MatchThreshold: match, PossibleThreshold: possible})
+			res, err := identity.Resolve(recs, identity.Options{MatchThreshold: match, PossibleThreshold: possible, NoDeterministic: noDet})
 			if err != nil {
 				return err
 			}

@@ -53,49 +53,48 @@ func importCommand() *command {
 			if len(files) == 0 {
 				return usageErr("name the files to import")
 			}
-			st, err := store.Open(store.DefaultPath(cfg.DataDir), store.Options{})
-			if err != nil {
-				if errors.Is(err, store.ErrInUse) {
-					return fmt.Errorf("%w (stop the daemon to import)", err)
-				}
-				return err
-			}
-			defer st.Close()
-			w := ingest.NewWriter(st, 2000)
-			bad := 0
-			for _, f := range files {
-				rep, err := importFile(ctx, e, w, sc, cfg, f)
-				if err != nil {
-					return err
-				}
-				bad += rep.BadCount
-				printReport(e.stdout, f, rep)
-			}
-			if err := w.Flush(ctx); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "stored %d new or changed records, skipped %d older than what was stored, joined %d split orders\n", w.Written, w.Stale, w.Joined)
-			if noRebuild {
-				return nil
-			}
-			start := time.Now()
-			opts, err := ingest.BuildOptions(cfg)
-			if err != nil {
-				return &exitError{code: exitUsage, err: err}
-			}
-			res, err := ingest.Rebuild(ctx, st, opts)
-			if err != nil {
-				return err
-			}
-			q := res.Quality
-			fmt.Fprintf(e.stdout, "profiles: %d from %d identities (%d links merged, %d possible duplicates) in %s\n",
-				q.Profiles, q.Identities, q.MergedLinks, len(res.Possible), time.Since(start).Round(time.Millisecond))
-			if bad > 0 {
-				fmt.Fprintf(e.stdout, "%d bad rows were skipped; the good rows were imported\n", bad)
-			}
-			return nil
+			return withStore(cfg, false, func(st *store.Store) error {
+				return importFiles(ctx, e, st, cfg, sc, files, !noRebuild)
+			})
 		},
 	}
+}
+
+// importFiles streams every file into the store, then rebuilds the profiles.
+func importFiles(ctx context.Context, e *env, st *store.Store, cfg *config.Config, sc config.Store, files []string, rebuild bool) error {
+	w := ingest.NewWriter(st, 2000)
+	bad := 0
+	for _, f := range files {
+		rep, err := importFile(ctx, e, w, sc, cfg, f)
+		if err != nil {
+			return err
+		}
+		bad += rep.BadCount
+		printReport(e.stdout, f, rep)
+	}
+	if err := w.Flush(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "stored %d new or changed records, skipped %d older than what was stored, joined %d split orders\n", w.Written, w.Stale, w.Joined)
+	if !rebuild {
+		return nil
+	}
+	start := time.Now()
+	opts, err := ingest.BuildOptions(cfg)
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	res, err := ingest.Rebuild(ctx, st, opts)
+	if err != nil {
+		return err
+	}
+	q := res.Quality
+	fmt.Fprintf(e.stdout, "profiles: %d from %d identities (%d links merged, %d possible duplicates) in %s\n",
+		q.Profiles, q.Identities, q.MergedLinks, len(res.Possible), time.Since(start).Round(time.Millisecond))
+	if bad > 0 {
+		fmt.Fprintf(e.stdout, "%d bad rows were skipped; the good rows were imported\n", bad)
+	}
+	return nil
 }
 
 func storeIDs(cfg *config.Config) string {

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -189,4 +190,11 @@ func prefixSpace(s string) string {
 		return ""
 	}
 	return " " + strings.TrimSpace(s)
+}
+
+// writeJSON prints v as indented JSON (the --json output of the inspection commands).
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

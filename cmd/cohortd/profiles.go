@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -75,9 +74,7 @@ func showProfile(w io.Writer, st *store.Store, q string, asJSON bool) error {
 		return err
 	}
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		return writeJSON(w, struct {
 			profiles.Profile
 			Merges []profiles.MergeAudit `json:"merges"`
 		}{p, audit})
@@ -168,9 +165,7 @@ func showDuplicates(w io.Writer, st *store.Store, asJSON bool) error {
 		return err
 	}
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(dups)
+		return writeJSON(w, dups)
 	}
 	if len(dups) == 0 {
 		fmt.Fprintln(w, "no possible duplicates")
@@ -223,9 +218,7 @@ func qualityCommand() *command {
 					return err
 				}
 				if asJSON {
-					enc := json.NewEncoder(e.stdout)
-					enc.SetIndent("", "  ")
-					return enc.Encode(q)
+					return writeJSON(e.stdout, q)
 				}
 				printQuality(e.stdout, q)
 				return nil
