@@ -16,6 +16,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -290,15 +292,39 @@ func run(dir string, match float64) error {
 	load := time.Since(t0)
 	runtime.GC()
 
-	if os.Getenv("IDBENCH_BLOCKS") != "" {
-		identity.DebugBlockStats(recs, 200)
-	}
+	heapBefore, _ := sampleHeap()
+	stop := make(chan struct{})
+	peak := make(chan [2]uint64)
+	go func() { // peak Go heap (objects, live + not yet swept) and peak live heap (as of the last GC)
+		var top [2]uint64
+		tk := time.NewTicker(20 * time.Millisecond)
+		defer tk.Stop()
+		for {
+			h, l := sampleHeap()
+			top = [2]uint64{max(top[0], h), max(top[1], l)}
+			select {
+			case <-stop:
+				peak <- top
+				return
+			case <-tk.C:
+			}
+		}
+	}()
 	t1 := time.Now()
 	res, err := identity.Resolve(recs, identity.Options{MatchThreshold: match})
+	resolve := time.Since(t1)
+	close(stop)
+	pk := <-peak
+	if path := os.Getenv("IDBENCH_MEMPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			_ = pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+	}
+	heapPeak, livePeak := pk[0], pk[1]
 	if err != nil {
 		return err
 	}
-	resolve := time.Since(t1)
 
 	type key struct{ c, p int }
 	both := map[key]int{}
@@ -335,7 +361,16 @@ func run(dir string, match float64) error {
 		len(recs), len(byP), res.CandidatePairs, len(res.Merged), det, len(res.Possible), len(byC))
 	fmt.Printf("precision=%.5f recall=%.5f f1=%.5f tp=%d fp=%d fn=%d\n", p, r, f1, tp, pred-tp, tru-tp)
 	fmt.Printf("load=%s resolve=%s lambda=%.4f em_iterations=%d\n", load.Round(time.Millisecond), resolve.Round(time.Millisecond), res.Params.Lambda, res.Params.Iterations)
+	fmt.Printf("heap_records=%dMB heap_peak_resolve=%dMB live_peak_resolve=%dMB workers=%d\n", heapBefore>>20, heapPeak>>20, livePeak>>20, runtime.GOMAXPROCS(0))
 	return nil
+}
+
+// sampleHeap reads, without stopping the world, the bytes of heap objects (live and not yet
+// swept) and the live heap marked by the last GC.
+func sampleHeap() (objects, live uint64) {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64(), s[1].Value.Uint64()
 }
 
 func debugDump(recs []identity.Record, person []int, res *identity.Result) {

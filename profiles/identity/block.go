@@ -2,10 +2,7 @@ package identity
 
 import (
 	"hash/maphash"
-	"os"
 	"slices"
-	"strconv"
-	"strings"
 )
 
 const (
@@ -13,16 +10,6 @@ const (
 	recBits  = 24
 	recMask  = 1<<recBits - 1
 )
-
-var skipKinds = func() map[byte]bool {
-	m := map[byte]bool{}
-	for _, f := range strings.Split(os.Getenv("IDENTITY_SKIP"), ",") {
-		if k, err := strconv.Atoi(f); err == nil {
-			m[byte(k)] = true
-		}
-	}
-	return m
-}()
 
 func keyHash(kind byte, parts ...string) uint64 {
 	var h maphash.Hash
@@ -57,30 +44,27 @@ const (
 	kindBits       = 6
 	// Keys built only from names (and a coarse place or a shared number) have a small cap:
 	// their blocks grow with the population, not with the size of one person's cluster.
-	looseBlockCap = 32
+	looseBlockCap = 16
+	// Other blocking keys (not the deterministic groups) are capped too: a postcode holds a
+	// bounded number of people only for a bounded population.
+	strongBlockCap = 32
 )
 
 // blockCap is the largest block kept for a key kind.
 func blockCap(kind uint64, maxBlock int) int {
-	switch kind {
-	case kSoundexRegion, kPhoneInitial, kBirthInitial:
+	switch {
+	case kind >= kDetBase:
+		return maxBlock
+	case kind == kSoundexRegion || kind == kPhoneInitial || kind == kBirthInitial:
 		return min(maxBlock, looseBlockCap)
 	}
-	return maxBlock
+	return min(maxBlock, strongBlockCap)
 }
 
 // blockingKeys appends the blocking keys of record r (each already shifted over the record).
 func (ft *features) blockingKeys(r int, dst []uint64) []uint64 {
 	add := func(kind byte, parts ...string) {
-		if skipKinds[kind] {
-			return
-		}
-		h := keyHash(kind, parts...)
-		if ft.kindHook != nil {
-			ft.kindHook(kind, h)
-			return
-		}
-		dst = append(dst, h<<recBits|uint64(r))
+		dst = append(dst, keyHash(kind, parts...)<<recBits|uint64(r))
 	}
 	firsts, lasts := ft.get(r, fFirst), ft.get(r, fLast)
 	pcs, births := ft.get(r, fPostcode), ft.get(r, fBirth)
@@ -212,11 +196,14 @@ func compareCandidates(ft *features, opts Options) *candidates {
 	nw := workers(opts.Workers)
 	const chunk = 4096
 	nChunks := (n + chunk - 1) / chunk
+	rep := ft.identicalRecords(nw)
 	keyParts := make([][]uint64, nChunks)
 	parallelChunks(nChunks, nw, func(c int) {
 		var dst []uint64
 		for r := c * chunk; r < min(n, (c+1)*chunk); r++ {
-			dst = ft.blockingKeys(r, dst)
+			if rep[r] == int32(r) {
+				dst = ft.blockingKeys(r, dst)
+			}
 		}
 		keyParts[c] = dst
 	})
@@ -276,6 +263,11 @@ func compareCandidates(ft *features, opts Options) *candidates {
 		defer func() { stamps <- stamp }()
 		var pp part
 		for a := c * chunk; a < min(n, (c+1)*chunk); a++ {
+			if r := int(rep[a]); r != a { // an identical copy: paired with its representative only
+				pp.pairs = append(pp.pairs, uint64(r)<<32|uint64(a))
+				pp.vecs = append(pp.vecs, ft.compare(r, a))
+				continue
+			}
 			for _, p := range pos[cnt[a]:cnt[a+1]] {
 				s := bstart[p]
 				h := entries[s] >> recBits
@@ -303,4 +295,81 @@ func compareCandidates(ft *features, opts Options) *candidates {
 		parts[i] = part{}
 	}
 	return cand
+}
+
+// identicalRecords maps each record to the lowest-numbered record with exactly the same
+// normalised values, if it carries enough to identify a person (an e-mail, phone or other id,
+// or first and last name with a postcode or an address line); otherwise to itself. Copies (a
+// customer's repeated guest orders) then take part in blocking through that representative
+// only, and are compared with it alone: a cluster of k identical records costs k-1 pairs, not
+// k(k-1)/2 in every block it falls into. Weak evidence is not part of the comparison.
+func (ft *features) identicalRecords(nw int) []int32 {
+	n := ft.n
+	rep := make([]int32, n)
+	fp := make([]uint64, n) // 0: not identifying
+	const chunk = 8192
+	parallelChunks((n+chunk-1)/chunk, nw, func(c int) {
+		var h maphash.Hash
+		for r := c * chunk; r < min(n, (c+1)*chunk); r++ {
+			rep[r] = int32(r)
+			if !ft.identifying(r) {
+				continue
+			}
+			h.SetSeed(hashSeed)
+			for f := 0; f < nF; f++ {
+				for _, v := range ft.get(r, f) {
+					h.WriteString(v)
+					h.WriteByte(0)
+				}
+				h.WriteByte(1)
+			}
+			fp[r] = h.Sum64() | 1 // 0 = not identifying
+		}
+	})
+	idx := make([]int32, 0, n)
+	for r := range fp {
+		if fp[r] != 0 {
+			idx = append(idx, int32(r))
+		}
+	}
+	slices.SortFunc(idx, func(a, b int32) int {
+		if fp[a] != fp[b] {
+			if fp[a] < fp[b] {
+				return -1
+			}
+			return 1
+		}
+		return int(a - b)
+	})
+	for i := 0; i < len(idx); {
+		j := i + 1
+		for j < len(idx) && fp[idx[j]] == fp[idx[i]] {
+			j++
+		}
+		first := int(idx[i])
+		for k := i + 1; k < j; k++ {
+			if r := int(idx[k]); ft.sameValues(first, r) {
+				rep[r] = int32(first)
+			}
+		}
+		i = j
+	}
+	return rep
+}
+
+func (ft *features) identifying(r int) bool {
+	if len(ft.get(r, fEmail)) > 0 || len(ft.get(r, fPhone)) > 0 || len(ft.get(r, fOther)) > 0 {
+		return true
+	}
+	return len(ft.get(r, fFirst)) > 0 && len(ft.get(r, fLast)) > 0 &&
+		(len(ft.get(r, fPostcode)) > 0 || len(ft.get(r, fAddr1)) > 0)
+}
+
+func (ft *features) sameValues(a, b int) bool {
+	for f := 0; f < nF; f++ {
+		if !slices.Equal(ft.get(a, f), ft.get(b, f)) {
+			return false
+		}
+	}
+	return true
 }

@@ -239,6 +239,9 @@ func scorePairs(ft *features, cand *candidates, md *fsModel, opts Options) (merg
 	possibleBits := math.Log2(opts.PossibleThreshold / (1 - math.Min(opts.PossibleThreshold, 1-1e-12)))
 	parallelChunks(nChunks, nw, func(c int) {
 		var pp part
+		// Pairs with one comparison pattern share one Decisive slice (clipped, so that an
+		// append by a caller copies).
+		dec := make(map[uint64][]Field)
 		for i := c * chunk; i < min(len(cand.pairs), (c+1)*chunk); i++ {
 			v := cand.vecs[i]
 			s := md.score(v)
@@ -253,7 +256,12 @@ func scorePairs(ft *features, cand *candidates, md *fsModel, opts Options) (merg
 			if p < opts.PossibleThreshold {
 				continue
 			}
-			pr := Pair{A: a, B: b, Score: s, Probability: p, Decisive: md.decisive(v), Reason: reasonProb}
+			d, ok := dec[v]
+			if !ok {
+				d = slices.Clip(md.decisive(v))
+				dec[v] = d
+			}
+			pr := Pair{A: a, B: b, Score: s, Probability: p, Decisive: d, Reason: reasonProb}
 			if p >= opts.MatchThreshold {
 				pp.merged = append(pp.merged, pr)
 			} else {

@@ -25,26 +25,29 @@ const (
 	nF
 )
 
-const maxValuesPerField = 8
+const (
+	maxValuesPerField = 8
+	featChunkBits     = 13 // records are normalised in chunks of 8192
+)
 
-// features holds the normalised values of every record in flat arrays: record r's values of
-// field f are vals[start[r]+cum[r*(nF+1)+f] : start[r]+cum[r*(nF+1)+f+1]].
+// features holds the normalised values of every record in flat arrays, the values per chunk of
+// 8192 records: record r's values of field f are
+// vals[r>>featChunkBits][start[r]+cum[r*(nF+1)+f] : start[r]+cum[r*(nF+1)+f+1]].
 type features struct {
 	n     int
-	vals  []string
+	vals  [][]string
 	start []uint32
 	cum   []uint8
 	// weak evidence
 	weakStart []uint32 // into weak, n+1
 	weak      []uint64 // hashed tokens; ip|ua|day tokens have the top bit set
 	last4     []int16  // phone last 4 + 1, 0 = none
-	kindHook  func(byte, uint64)
 }
 
 func (ft *features) get(r, f int) []string {
 	base := r * (nF + 1)
-	s := ft.start[r]
-	return ft.vals[s+uint32(ft.cum[base+f]) : s+uint32(ft.cum[base+f+1])]
+	s, vals := ft.start[r], ft.vals[r>>featChunkBits]
+	return vals[s+uint32(ft.cum[base+f]) : s+uint32(ft.cum[base+f+1])]
 }
 
 var hashSeed = maphash.MakeSeed()
@@ -68,7 +71,7 @@ func workers(w int) int {
 // buildFeatures normalises every record, in parallel chunks.
 func buildFeatures(records []Record, nWorkers int) *features {
 	n := len(records)
-	const chunk = 8192
+	const chunk = 1 << featChunkBits
 	nChunks := (n + chunk - 1) / chunk
 	parts := make([]chunkFeatures, nChunks)
 	parallelChunks(nChunks, workers(nWorkers), func(c int) {
@@ -113,7 +116,6 @@ func buildFeatures(records []Record, nWorkers int) *features {
 		nv += len(parts[i].vals)
 		nw += len(parts[i].weak)
 	}
-	ft.vals = make([]string, 0, nv)
 	ft.start = make([]uint32, 0, n)
 	ft.cum = make([]uint8, 0, n*(nF+1))
 	ft.weak = make([]uint64, 0, nw)
@@ -121,14 +123,12 @@ func buildFeatures(records []Record, nWorkers int) *features {
 	ft.last4 = make([]int16, 0, n)
 	for i := range parts {
 		p := &parts[i]
-		vb, wb := uint32(len(ft.vals)), uint32(len(ft.weak))
-		for _, s := range p.start {
-			ft.start = append(ft.start, s+vb)
-		}
+		wb := uint32(len(ft.weak))
+		ft.start = append(ft.start, p.start...)
 		for _, s := range p.wst {
 			ft.weakStart = append(ft.weakStart, s+wb)
 		}
-		ft.vals = append(ft.vals, p.vals...)
+		ft.vals = append(ft.vals, p.vals) // kept per chunk: no copy of all the strings
 		ft.cum = append(ft.cum, p.cum...)
 		ft.weak = append(ft.weak, p.weak...)
 		ft.last4 = append(ft.last4, p.last4...)

@@ -5,16 +5,21 @@
 //  1. a deterministic pass: records sharing a normalised e-mail key, phone number (>= 7 digits,
 //     compared on the last 9) or other_id are linked without scoring, unless both their first
 //     and last names clearly disagree (a shared junk address such as test@example.com);
-//  2. blocking on several keys (surname prefix + postcode, first name + birth date, postcode +
-//     street number, phone + name initial, e-mail key, e-mail local part, soundex pair, birth
-//     date + surname initial); blocks larger than MaxBlockSize are skipped; candidate pairs
-//     are the deduplicated union;
+//  2. blocking on several keys (surname prefix + postcode, postcode + street number, e-mail key,
+//     other_id, first name + birth date, and the looser phone + name initial, birth date +
+//     surname initial, soundex pair + region); a block larger than MaxBlockSize, capped at 32
+//     (16 for the looser keys) because blocks grow with the population, is skipped, so each
+//     record brings a bounded number of pairs per key and candidate pairs grow linearly.
+//     Records with identical normalised values (repeated guest orders) are blocked through
+//     one representative and paired with it alone. Candidate pairs are the deduplicated union;
 //  3. a comparison vector per candidate pair with a few agreement levels per field
 //     (missing = neutral);
 //  4. a Fellegi-Sunter model whose m and u probabilities and match prior lambda are fitted by
-//     EM without labels over the distinct comparison patterns;
+//     EM without labels over the distinct comparison patterns of (a sample of at most 2M)
+//     candidate pairs, u starting from random record pairs; or a fixed Options.Model;
 //  5. capped weak evidence (same ip|ua|day, shipping address, phone last 4) that only counts
-//     when a name or a strong identifier already agrees;
+//     when a name or a strong identifier already agrees and neither name clearly disagrees
+//     (a household shares a network, a browser and an address);
 //  6. union-find (path compression, union by rank) over merged pairs, honouring CannotLink.
 //
 // Everything is deterministic for a given input and Seed.
@@ -85,8 +90,9 @@ type Options struct {
 	// Default Email, Phone, OtherID. Set NoDeterministic to disable the pass.
 	DeterministicKeys []Field
 	NoDeterministic   bool
-	// MaxBlockSize: blocks (and deterministic groups) with more records are skipped for that
-	// key, like stop words. Default 200.
+	// MaxBlockSize: deterministic groups with more records are skipped for that key, like stop
+	// words; so are blocking-key blocks larger than min(MaxBlockSize, 32), or 16 for the
+	// looser keys. Default 200.
 	MaxBlockSize int
 	// EMIterations caps the EM iterations (default 30; it stops earlier on convergence).
 	EMIterations int
