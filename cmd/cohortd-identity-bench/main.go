@@ -13,11 +13,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,55 +79,72 @@ func (d *doc) isGuest(shopify bool) bool {
 	return d.CustomerID == "0" || d.CustomerID == ""
 }
 
-func addAddr(r *identity.Record, a *addr) {
-	if a == nil {
-		return
-	}
-	add(r, identity.FirstName, a.FirstName)
-	add(r, identity.LastName, a.LastName)
-	a1, a2 := a.Address1, a.Address2
-	if a1 == "" {
-		a1, a2 = a.WAddress1, a.WAddress2
-	}
-	add(r, identity.Address1, a1)
-	add(r, identity.Address2, a2)
-	if f := strings.Fields(a1); len(f) > 0 && f[0][0] >= '0' && f[0][0] <= '9' {
-		add(r, identity.StreetNumber, f[0])
-	}
-	add(r, identity.City, a.City)
-	add(r, identity.Region, a.Province+a.State)
-	add(r, identity.Country, a.Country)
-	add(r, identity.Postcode, a.Zip+a.Postcode)
-	add(r, identity.Phone, a.Phone)
-	add(r, identity.Email, a.Email)
+// recordBuilder builds compact records (identity.NewRecord, no per-record map) whose strings are
+// interned: one string per distinct value seen by this builder (a loader goroutine).
+type recordBuilder struct {
+	vals   []identity.FieldValue
+	intern map[string]string
 }
 
-func add(r *identity.Record, f identity.Field, v string) {
+func (b *recordBuilder) str(v string) string {
+	if s, ok := b.intern[v]; ok {
+		return s
+	}
+	v = strings.Clone(v) // do not pin a larger decoded string
+	b.intern[v] = v
+	return v
+}
+
+func (b *recordBuilder) add(f identity.Field, v string) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return
 	}
-	for _, x := range r.Fields[f] {
-		if x == v {
+	for _, x := range b.vals {
+		if x.Field == f && x.Value == v {
 			return
 		}
 	}
-	r.Fields[f] = append(r.Fields[f], v)
+	b.vals = append(b.vals, identity.FieldValue{Field: f, Value: b.str(v)})
 }
 
-func toRecord(d *doc, store, kind string, shopify bool) identity.Record {
-	r := identity.Record{ID: store + "," + kind + "," + d.ID.String(), Fields: map[identity.Field][]string{}}
-	add(&r, identity.Email, d.Email)
-	add(&r, identity.FirstName, d.FirstName)
-	add(&r, identity.LastName, d.LastName)
-	add(&r, identity.Phone, d.Phone)
+func (b *recordBuilder) addAddr(a *addr) {
+	if a == nil {
+		return
+	}
+	b.add(identity.FirstName, a.FirstName)
+	b.add(identity.LastName, a.LastName)
+	a1, a2 := a.Address1, a.Address2
+	if a1 == "" {
+		a1, a2 = a.WAddress1, a.WAddress2
+	}
+	b.add(identity.Address1, a1)
+	b.add(identity.Address2, a2)
+	if f := strings.Fields(a1); len(f) > 0 && f[0][0] >= '0' && f[0][0] <= '9' {
+		b.add(identity.StreetNumber, f[0])
+	}
+	b.add(identity.City, a.City)
+	b.add(identity.Region, a.Province+a.State)
+	b.add(identity.Country, a.Country)
+	b.add(identity.Postcode, a.Zip+a.Postcode)
+	b.add(identity.Phone, a.Phone)
+	b.add(identity.Email, a.Email)
+}
+
+func (b *recordBuilder) toRecord(d *doc, store, kind string, shopify bool) identity.Record {
+	b.vals = b.vals[:0]
+	b.add(identity.Email, d.Email)
+	b.add(identity.FirstName, d.FirstName)
+	b.add(identity.LastName, d.LastName)
+	b.add(identity.Phone, d.Phone)
 	if len(d.Addresses) > 0 {
-		addAddr(&r, &d.Addresses[0])
+		b.addAddr(&d.Addresses[0])
 	}
 	if d.BillingA != nil {
-		addAddr(&r, d.BillingA)
+		b.addAddr(d.BillingA)
 	}
-	addAddr(&r, d.Billing)
+	b.addAddr(d.Billing)
+	r := identity.NewRecord(store+","+kind+","+d.ID.String(), slices.Clone(b.vals)...)
 	if kind == "guest_order" {
 		ship := d.ShippingA
 		if ship == nil {
@@ -132,7 +152,7 @@ func toRecord(d *doc, store, kind string, shopify bool) identity.Record {
 		}
 		if ship != nil {
 			a1 := ship.Address1 + ship.WAddress1
-			r.Weak.ShippingAddress = []string{a1 + " " + ship.Zip + ship.Postcode}
+			r.Weak.ShippingAddress = []string{b.str(a1 + " " + ship.Zip + ship.Postcode)}
 		}
 		ip, ua, day := d.CustomerIP, d.CustomerUA, d.DateCreated
 		if shopify {
@@ -161,13 +181,14 @@ func loadJSONL(path, store, kind string, shopify bool) ([]identity.Record, error
 		err   error
 		done  chan struct{}
 	}
-	work := make(chan *batch, 64)
+	work := make(chan *batch, 2*runtime.GOMAXPROCS(0))
 	var order []*batch
 	var wg sync.WaitGroup
 	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			rb := &recordBuilder{intern: map[string]string{}}
 			for b := range work {
 				for _, l := range b.lines {
 					var d doc
@@ -178,7 +199,7 @@ func loadJSONL(path, store, kind string, shopify bool) ([]identity.Record, error
 					if kind == "guest_order" && !d.isGuest(shopify) {
 						continue
 					}
-					b.out = append(b.out, toRecord(&d, store, kind, shopify))
+					b.out = append(b.out, rb.toRecord(&d, store, kind, shopify))
 				}
 				b.lines = nil
 				close(b.done)
@@ -206,12 +227,17 @@ func loadJSONL(path, store, kind string, shopify bool) ([]identity.Record, error
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	var out []identity.Record
+	n := 0
 	for _, b := range order {
 		if b.err != nil {
 			return nil, fmt.Errorf("%s: %w", path, b.err)
 		}
+		n += len(b.out)
+	}
+	out := make([]identity.Record, 0, n)
+	for _, b := range order {
 		out = append(out, b.out...)
+		b.out = nil
 	}
 	return out, nil
 }
@@ -247,7 +273,11 @@ func loadTruth(path string) (map[string]int, error) {
 func main() {
 	gendir := flag.String("gendir", "", "cohortd-gen output directory")
 	match := flag.Float64("match-threshold", 0.9, "merge threshold")
+	memLimit := flag.Int64("memlimit", 0, "soft memory limit in MiB (debug.SetMemoryLimit); 0 keeps GOMEMLIMIT or none")
 	flag.Parse()
+	if *memLimit > 0 {
+		debug.SetMemoryLimit(*memLimit << 20)
+	}
 	if *gendir == "" {
 		fmt.Fprintln(os.Stderr, "usage: cohortd-identity-bench -gendir DIR")
 		os.Exit(2)
@@ -311,7 +341,9 @@ func run(dir string, match float64) error {
 		}
 	}()
 	t1 := time.Now()
-	res, err := identity.Resolve(recs, identity.Options{MatchThreshold: match})
+	// The records' field values are not needed after Resolve (unless dumped): let it free them.
+	debugOut := os.Getenv("IDBENCH_DEBUG") != ""
+	res, err := identity.Resolve(recs, identity.Options{MatchThreshold: match, ReleaseInput: !debugOut})
 	resolve := time.Since(t1)
 	close(stop)
 	pk := <-peak
@@ -354,14 +386,18 @@ func run(dir string, match float64) error {
 			det++
 		}
 	}
-	if os.Getenv("IDBENCH_DEBUG") != "" {
+	if debugOut {
 		debugDump(recs, person, res)
 	}
 	fmt.Printf("records=%d people=%d candidate_pairs=%d merged=%d (deterministic %d) possible=%d clusters=%d\n",
 		len(recs), len(byP), res.CandidatePairs, len(res.Merged), det, len(res.Possible), len(byC))
 	fmt.Printf("precision=%.5f recall=%.5f f1=%.5f tp=%d fp=%d fn=%d\n", p, r, f1, tp, pred-tp, tru-tp)
 	fmt.Printf("load=%s resolve=%s lambda=%.4f em_iterations=%d\n", load.Round(time.Millisecond), resolve.Round(time.Millisecond), res.Params.Lambda, res.Params.Iterations)
-	fmt.Printf("heap_records=%dMB heap_peak_resolve=%dMB live_peak_resolve=%dMB workers=%d\n", heapBefore>>20, heapPeak>>20, livePeak>>20, runtime.GOMAXPROCS(0))
+	limit := "none"
+	if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {
+		limit = fmt.Sprintf("%dMiB", l>>20)
+	}
+	fmt.Printf("heap_records=%dMB heap_peak_resolve=%dMB live_peak_resolve=%dMB workers=%d memlimit=%s\n", heapBefore>>20, heapPeak>>20, livePeak>>20, runtime.GOMAXPROCS(0), limit)
 	return nil
 }
 
@@ -385,7 +421,7 @@ func debugDump(recs []identity.Record, person []int, res *identity.Result) {
 	for _, m := range res.Merged {
 		if person[m.A] != person[m.B] && n < 8 {
 			n++
-			fmt.Printf("FP %s p=%.3f s=%.1f %v\n  %v\n  %v\n", m.Reason, m.Probability, m.Score, m.Decisive, recs[m.A].Fields, recs[m.B].Fields)
+			fmt.Printf("FP %s p=%.3f s=%.1f %v\n  %v\n  %v\n", m.Reason, m.Probability, m.Score, m.Decisive, recs[m.A].Values, recs[m.B].Values)
 		}
 	}
 }

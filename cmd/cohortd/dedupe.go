@@ -57,7 +57,11 @@ func dedupeCommand() *command {
 				}
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			res, err := identity.Resolve(recs, identity.Options{MatchThreshold: match, PossibleThreshold: possible, NoDeterministic: noDet})
+			// Only the record IDs are written afterwards: Resolve may free the field values.
+			// For large files, run with a soft memory limit (GOMEMLIMIT=1800MiB, say) to keep
+			// the Go heap's GC headroom in check.
+			res, err := identity.Resolve(recs, identity.Options{MatchThreshold: match, PossibleThreshold: possible,
+				NoDeterministic: noDet, ReleaseInput: true})
 			if err != nil {
 				return err
 			}

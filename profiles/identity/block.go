@@ -1,9 +1,6 @@
 package identity
 
-import (
-	"hash/maphash"
-	"slices"
-)
+import "slices"
 
 const (
 	hashBits = 40
@@ -12,14 +9,13 @@ const (
 )
 
 func keyHash(kind byte, parts ...string) uint64 {
-	var h maphash.Hash
-	h.SetSeed(hashSeed)
-	h.WriteByte(kind)
+	h := newHasher()
+	h.writeByte(kind)
 	for _, p := range parts {
-		h.WriteString(p)
-		h.WriteByte(0)
+		h.writeString(p)
+		h.writeByte(0)
 	}
-	return uint64(kind)<<(hashBits-kindBits) | h.Sum64()>>(64-hashBits+kindBits)
+	return uint64(kind)<<(hashBits-kindBits) | h.sum64()>>(64-hashBits+kindBits)
 }
 
 func prefix(s string, n int) string {
@@ -309,21 +305,20 @@ func (ft *features) identicalRecords(nw int) []int32 {
 	fp := make([]uint64, n) // 0: not identifying
 	const chunk = 8192
 	parallelChunks((n+chunk-1)/chunk, nw, func(c int) {
-		var h maphash.Hash
 		for r := c * chunk; r < min(n, (c+1)*chunk); r++ {
 			rep[r] = int32(r)
 			if !ft.identifying(r) {
 				continue
 			}
-			h.SetSeed(hashSeed)
+			h := newHasher()
 			for f := 0; f < nF; f++ {
 				for _, v := range ft.get(r, f) {
-					h.WriteString(v)
-					h.WriteByte(0)
+					h.writeString(v)
+					h.writeByte(0)
 				}
-				h.WriteByte(1)
+				h.writeByte(1)
 			}
-			fp[r] = h.Sum64() | 1 // 0 = not identifying
+			fp[r] = h.sum64() | 1 // 0 = not identifying
 		}
 	})
 	idx := make([]int32, 0, n)

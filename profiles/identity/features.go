@@ -1,8 +1,8 @@
 package identity
 
 import (
-	"hash/maphash"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -50,8 +50,6 @@ func (ft *features) get(r, f int) []string {
 	return vals[s+uint32(ft.cum[base+f]) : s+uint32(ft.cum[base+f+1])]
 }
 
-var hashSeed = maphash.MakeSeed()
-
 type chunkFeatures struct {
 	vals  []string
 	start []uint32
@@ -68,8 +66,10 @@ func workers(w int) int {
 	return w
 }
 
-// buildFeatures normalises every record, in parallel chunks.
-func buildFeatures(records []Record, nWorkers int) *features {
+// buildFeatures normalises every record, in parallel chunks. With release, each record's values
+// are cleared (its ID kept) once normalised, so that the input's memory is reclaimed while the
+// features grow. Equal normalised values within a chunk share one string.
+func buildFeatures(records []Record, nWorkers int, release bool) *features {
 	n := len(records)
 	const chunk = 1 << featChunkBits
 	nChunks := (n + chunk - 1) / chunk
@@ -82,24 +82,32 @@ func buildFeatures(records []Record, nWorkers int) *features {
 		p.wst = make([]uint32, 0, hi-lo)
 		p.last4 = make([]int16, 0, hi-lo)
 		var tmp [nF][]string
+		intern := make(map[string]string)
 		for r := lo; r < hi; r++ {
 			normaliseRecord(&records[r], &tmp)
 			p.start = append(p.start, uint32(len(p.vals)))
 			p.cum = append(p.cum, 0)
 			for f := 0; f < nF; f++ {
-				p.vals = append(p.vals, tmp[f]...)
+				for _, v := range tmp[f] {
+					if s, ok := intern[v]; ok {
+						v = s
+					} else {
+						intern[v] = v
+					}
+					p.vals = append(p.vals, v)
+				}
 				p.cum = append(p.cum, uint8(int(p.cum[len(p.cum)-1])+len(tmp[f])))
 			}
 			p.wst = append(p.wst, uint32(len(p.weak)))
 			w := &records[r].Weak
 			for _, t := range w.IPUserAgent {
 				if t = strings.TrimSpace(t); t != "" {
-					p.weak = append(p.weak, maphash.String(hashSeed, strings.ToLower(t))|1<<63)
+					p.weak = append(p.weak, hashString(strings.ToLower(t))|1<<63)
 				}
 			}
 			for _, t := range w.ShippingAddress {
 				if t = addressKey(t); t != "" {
-					p.weak = append(p.weak, maphash.String(hashSeed, t)&^(1<<63))
+					p.weak = append(p.weak, hashString(t)&^(1<<63))
 				}
 			}
 			l4 := int16(0)
@@ -108,7 +116,11 @@ func buildFeatures(records []Record, nWorkers int) *features {
 				l4 = int16((int(d[0]-'0')*1000 + int(d[1]-'0')*100 + int(d[2]-'0')*10 + int(d[3]-'0')) + 1)
 			}
 			p.last4 = append(p.last4, l4)
+			if release {
+				records[r] = Record{ID: records[r].ID}
+			}
 		}
+		p.vals = slices.Clone(p.vals) // no append slack kept for the whole run
 	})
 	ft := &features{n: n}
 	var nv, nw int
@@ -177,34 +189,25 @@ func normaliseRecord(r *Record, tmp *[nF][]string) {
 	for f := range tmp {
 		tmp[f] = tmp[f][:0]
 	}
+	var fromValues [nF]bool
+	if len(r.Values) > 0 {
+		for _, fv := range r.Values {
+			if f := fieldIndex(fv.Field); f >= 0 {
+				fromValues[f] = true
+			}
+		}
+	}
 	for f, field := range AllFields {
 		for _, raw := range r.Fields[field] {
-			var v string
-			switch f {
-			case fFirst, fLast:
-				v = foldName(raw)
-			case fEmail:
-				v, _ = emailKey(raw)
-			case fPhone:
-				v = phoneKey(raw)
-			case fStreetNo:
-				v = strings.ReplaceAll(fold(raw), " ", "")
-			case fAddr1, fAddr2:
-				v = addressKey(raw)
-			case fCity:
-				v = fold(raw)
-			case fPostcode:
-				v = postcodeKey(raw)
-			case fRegion:
-				v = strings.ReplaceAll(fold(raw), " ", "")
-			case fCountry:
-				v = countryKey(raw)
-			case fBirth:
-				v = digits(raw)
-			case fOther:
-				v = strings.ReplaceAll(fold(raw), " ", "")
+			tmp[f] = addUnique(tmp[f], normaliseValue(f, raw))
+		}
+		if !fromValues[f] {
+			continue
+		}
+		for _, fv := range r.Values {
+			if fv.Field == field {
+				tmp[f] = addUnique(tmp[f], normaliseValue(f, fv.Value))
 			}
-			tmp[f] = addUnique(tmp[f], v)
 		}
 	}
 	// A full name typed into one name field: split off the last token.
@@ -226,4 +229,44 @@ func normaliseRecord(r *Record, tmp *[nF][]string) {
 			}
 		}
 	}
+}
+
+// fieldIndex is the index of field in AllFields, or -1.
+func fieldIndex(field Field) int {
+	for f, x := range AllFields {
+		if x == field {
+			return f
+		}
+	}
+	return -1
+}
+
+// normaliseValue normalises one raw value of field f.
+func normaliseValue(f int, raw string) string {
+	var v string
+	switch f {
+	case fFirst, fLast:
+		v = foldName(raw)
+	case fEmail:
+		v, _ = emailKey(raw)
+	case fPhone:
+		v = phoneKey(raw)
+	case fStreetNo:
+		v = strings.ReplaceAll(fold(raw), " ", "")
+	case fAddr1, fAddr2:
+		v = addressKey(raw)
+	case fCity:
+		v = fold(raw)
+	case fPostcode:
+		v = postcodeKey(raw)
+	case fRegion:
+		v = strings.ReplaceAll(fold(raw), " ", "")
+	case fCountry:
+		v = countryKey(raw)
+	case fBirth:
+		v = digits(raw)
+	case fOther:
+		v = strings.ReplaceAll(fold(raw), " ", "")
+	}
+	return v
 }

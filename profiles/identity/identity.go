@@ -22,7 +22,13 @@
 //     (a household shares a network, a browser and an address);
 //  6. union-find (path compression, union by rank) over merged pairs, honouring CannotLink.
 //
-// Everything is deterministic for a given input and Seed.
+// Everything is deterministic for a given input and Seed: hashes use a fixed seed, so the
+// same input gives the same clusters in every process.
+//
+// Memory: build large inputs with NewRecord (a slice of values, no per-record map; intern
+// repeated strings) and set Options.ReleaseInput when the values are not needed afterwards.
+// Most of the peak otherwise is GC headroom (GOGC=100 lets the heap grow to twice the live
+// heap): run the daemon with a soft limit, e.g. GOMEMLIMIT=1800MiB, to bound it.
 package identity
 
 import (
@@ -64,7 +70,22 @@ type Record struct {
 	// Fields holds one or more raw values per field. Values are normalised inside the package
 	// (case, spaces, accents, digits of phones, e-mail keys); already-normalised values are fine.
 	Fields map[Field][]string
+	// Values is a compact alternative to Fields (one slice instead of a map, see NewRecord):
+	// its values are used after those of Fields, field by field, in slice order.
+	Values []FieldValue
 	Weak   Evidence
+}
+
+// FieldValue is one raw value of a field.
+type FieldValue struct {
+	Field Field
+	Value string
+}
+
+// NewRecord builds a record from field values without a map (one allocation for the values;
+// much smaller than Fields when millions of records are held in memory).
+func NewRecord(id string, values ...FieldValue) Record {
+	return Record{ID: id, Values: values}
 }
 
 // Evidence is weak evidence: it adds a capped amount of weight to a pair that already agrees on
@@ -102,6 +123,10 @@ type Options struct {
 	CannotLink []Constraint
 	// Workers is the number of comparison goroutines; default GOMAXPROCS.
 	Workers int
+	// ReleaseInput lets Resolve clear Fields, Values and Weak of every input record (IDs are
+	// kept) as soon as they are normalised, so that their memory can be reclaimed during the
+	// rest of the run. The caller must not need them afterwards.
+	ReleaseInput bool
 	// Model, if set, is used as is instead of fitting m, u and lambda by EM (tests, or a model
 	// fitted on an earlier run). Fields are matched by name; a listed field must give M and U
 	// for every level; fields not listed are ignored (weight 0).
@@ -206,7 +231,7 @@ func Resolve(records []Record, opts Options) (*Result, error) {
 	if n == 0 {
 		return res, nil
 	}
-	ft := buildFeatures(records, opts.Workers)
+	ft := buildFeatures(records, opts.Workers, opts.ReleaseInput)
 
 	// Deterministic links.
 	var det []Pair
