@@ -116,6 +116,20 @@ func TestImportShopifyExportsMergesAndReportsBadRows(t *testing.T) {
 		t.Errorf("re-import after unmerge: exit %d\n%s", r.code, r.stdout)
 	}
 
+	// Every rebuild left a report: the history shows the unmerge's effect, oldest first.
+	r = cohortd(t, "--config", cfg, "quality", "--history", "10", "--json")
+	var hist []struct {
+		Profiles int `json:"profiles"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &hist); err != nil || len(hist) < 3 ||
+		hist[0].Profiles != 6 || hist[len(hist)-1].Profiles != 8 {
+		t.Errorf("quality history: %+v, %v\n%s", hist, err, r.stdout)
+	}
+	if r := cohortd(t, "--config", cfg, "quality", "--history", "2"); r.code != 0 ||
+		!strings.Contains(r.stdout, "trend (2 reports, oldest first)") {
+		t.Errorf("quality --history 2: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
 	if r := cohortd(t, "--config", cfg, "profiles", "show", "nobody@example.org"); r.code != 1 || !strings.Contains(r.stderr, "n***@example.org") {
 		t.Errorf("unknown profile: exit %d %q (and the email must be masked)", r.code, r.stderr)
 	}

@@ -197,12 +197,16 @@ func unmerge(ctx context.Context, w io.Writer, cfg *config.Config, st *store.Sto
 }
 
 func qualityCommand() *command {
-	var asJSON bool
+	var (
+		asJSON  bool
+		history int
+	)
 	return &command{
 		name:    "quality",
 		summary: "show the data-quality report of the last profile rebuild (completeness, validity, duplicates)",
 		flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&asJSON, "json", false, "print JSON")
+			fs.IntVar(&history, "history", 0, "also show the trend over the last N reports (one per rebuild), oldest first")
 		},
 		run: func(_ context.Context, e *env, args []string) error {
 			if len(args) > 0 {
@@ -212,7 +216,22 @@ func qualityCommand() *command {
 			if err != nil {
 				return err
 			}
+			if history < 0 {
+				return usageErr("--history must be a positive number of reports")
+			}
 			return withStore(cfg, true, func(st *store.Store) error {
+				if history > 0 {
+					h, err := ingest.QualityHistory(st, history)
+					if err != nil {
+						return err
+					}
+					if asJSON {
+						return writeJSON(e.stdout, h)
+					}
+					printQuality(e.stdout, h[len(h)-1])
+					printQualityTrend(e.stdout, h)
+					return nil
+				}
 				q, err := ingest.LatestQuality(st)
 				if err != nil {
 					return err
@@ -243,5 +262,18 @@ func printQuality(w io.Writer, q profiles.Quality) {
 	for _, n := range names {
 		f := q.Fields[n]
 		fmt.Fprintf(w, "  %-11s %11.2f%% %9.2f%%\n", n, f.Completeness, f.Validity)
+	}
+}
+
+// printQualityTrend prints one line per report: how the headline figures moved.
+func printQualityTrend(w io.Writer, h []profiles.Quality) {
+	fmt.Fprintf(w, "\ntrend (%d reports, oldest first)\n", len(h))
+	fmt.Fprintf(w, "  %-20s %9s %9s %7s %13s %13s %9s %9s\n",
+		"at", "profiles", "identities", "dup%", "email ok/all%", "phone ok/all%", "bad email", "bad phone")
+	for _, q := range h {
+		e, p := q.Fields["email"], q.Fields["phone"]
+		fmt.Fprintf(w, "  %-20s %9d %9d %7.2f %6.1f/%5.1f %6.1f/%5.1f %9d %9d\n",
+			q.At.UTC().Format("2006-01-02 15:04:05Z"), q.Profiles, q.Identities, q.DuplicatesRate,
+			e.Validity, e.Completeness, p.Validity, p.Completeness, q.InvalidEmails, q.InvalidPhones)
 	}
 }

@@ -266,7 +266,7 @@ func Rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions) (
 				return err
 			}
 		}
-		return tx.PutValue(store.QualityHistory, []byte(res.Quality.At.Format(time.RFC3339Nano)), res.Quality)
+		return putQuality(tx, res.Quality)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ingest: write profiles: %w", err)
@@ -346,22 +346,71 @@ func Possible(st *store.Store) ([]profiles.PossibleDuplicate, error) {
 	return out, err
 }
 
+// QualityHistoryLimit is how many quality reports are kept (one per rebuild); older ones are
+// pruned when a new one is written.
+const QualityHistoryLimit = 1000
+
+// qualityKey orders reports by time: fixed-width UTC, so byte order is time order
+// (RFC3339Nano trims trailing zeros and would not sort).
+func qualityKey(at time.Time) []byte {
+	return []byte(at.UTC().Format("2006-01-02T15:04:05.000000000Z"))
+}
+
+func putQuality(tx *store.Tx, q profiles.Quality) error {
+	if err := tx.PutValue(store.QualityHistory, qualityKey(q.At), q); err != nil {
+		return err
+	}
+	var keys [][]byte
+	err := tx.ForEach(store.QualityHistory, func(k, _ []byte) error {
+		keys = append(keys, append([]byte(nil), k...))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for len(keys) > QualityHistoryLimit {
+		if err := tx.Delete(store.QualityHistory, keys[0]); err != nil {
+			return err
+		}
+		keys = keys[1:]
+	}
+	return nil
+}
+
 // LatestQuality returns the most recent quality report.
 func LatestQuality(st *store.Store) (profiles.Quality, error) {
-	var (
-		q     profiles.Quality
-		found bool
-	)
+	h, err := QualityHistory(st, 1)
+	if err != nil {
+		return profiles.Quality{}, err
+	}
+	return h[0], nil
+}
+
+// QualityHistory returns the last n quality reports (all kept ones if n <= 0), oldest first.
+func QualityHistory(st *store.Store, n int) ([]profiles.Quality, error) {
+	var out []profiles.Quality
 	err := st.View(func(tx *store.Tx) error {
-		return tx.ForEach(store.QualityHistory, func(_, v []byte) error {
-			found = true
-			return codec.Unmarshal(v, &q)
+		skip := 0
+		if total := tx.Count(store.QualityHistory); n > 0 && total > n {
+			skip = total - n
+		}
+		i := 0
+		return tx.ForEach(store.QualityHistory, func(k, v []byte) error {
+			if i++; i <= skip {
+				return nil
+			}
+			var q profiles.Quality
+			if err := codec.Unmarshal(v, &q); err != nil {
+				return fmt.Errorf("decode quality report %s: %w", k, err)
+			}
+			out = append(out, q)
+			return nil
 		})
 	})
-	if err == nil && !found {
+	if err == nil && len(out) == 0 {
 		err = errNoQuality
 	}
-	return q, err
+	return out, err
 }
 
 var errNoQuality = errors.New("no quality report yet: import records first")

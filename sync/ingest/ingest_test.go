@@ -174,3 +174,37 @@ func TestSplitOrderJoinedWithinOneRunAndReimportIdempotent(t *testing.T) {
 	check(w)
 	check(write(t, st, nil, parts)) // a second import of the same file
 }
+
+// Reports are ordered by time even when their timestamps have different sub-second digits
+// (RFC 3339 with trimmed zeros would sort .1 after .12), and the history is capped.
+func TestQualityHistoryOrderAndPruning(t *testing.T) {
+	st := openStore(t)
+	base := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	put := func(at time.Time, n int) {
+		t.Helper()
+		err := st.Update(context.Background(), func(tx *store.Tx) error {
+			return putQuality(tx, profiles.Quality{At: at, Profiles: n})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(base.Add(120*time.Millisecond), 1)
+	put(base.Add(100*time.Millisecond), 0)
+	put(base.Add(time.Second), 2)
+	q, err := LatestQuality(st)
+	if err != nil || q.Profiles != 2 {
+		t.Fatalf("latest = %+v, %v", q, err)
+	}
+	h, err := QualityHistory(st, 2)
+	if err != nil || len(h) != 2 || h[0].Profiles != 1 || h[1].Profiles != 2 {
+		t.Fatalf("last two = %+v, %v", h, err)
+	}
+	for i := 3; i < QualityHistoryLimit+5; i++ {
+		put(base.Add(time.Duration(i)*time.Second), i)
+	}
+	h, err = QualityHistory(st, 0)
+	if err != nil || len(h) != QualityHistoryLimit || h[0].Profiles != 5 || h[len(h)-1].Profiles != QualityHistoryLimit+4 {
+		t.Fatalf("kept %d reports, first %d, last %d (%v)", len(h), h[0].Profiles, h[len(h)-1].Profiles, err)
+	}
+}
