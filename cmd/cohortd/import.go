@@ -63,6 +63,13 @@ func importCommand() *command {
 // importFiles streams every file into the store, then rebuilds the profiles.
 func importFiles(ctx context.Context, e *env, st *store.Store, cfg *config.Config, sc config.Store, files []string, rebuild bool) error {
 	w := ingest.NewWriter(st, 2000)
+	log, err := e.logger()
+	if err != nil {
+		return err
+	}
+	w.OnCommit = func(n int) {
+		log.Debug().Str("store", sc.ID).Int("records_committed", n).Msg("import: batch committed")
+	}
 	bad := 0
 	for _, f := range files {
 		rep, err := importFile(ctx, e, w, sc, cfg, f)

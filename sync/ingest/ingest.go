@@ -48,6 +48,11 @@ type Writer struct {
 	Written int             // records stored (new or newer)
 	Stale   int             // records skipped because the stored version is newer
 	Joined  int             // order records merged into one stored earlier in this run
+	// Committed counts the records of committed transactions (stored, stale or replayed):
+	// once counted, a record survives a crash.
+	Committed int
+	// OnCommit, if set, is called after each committed transaction with Committed.
+	OnCommit func(committed int)
 }
 
 type pending struct {
@@ -134,7 +139,11 @@ func (w *Writer) Flush(ctx context.Context) error {
 	w.Written += written
 	w.Stale += stale
 	w.Joined += joined
+	w.Committed += len(w.batch)
 	w.batch = w.batch[:0]
+	if w.OnCommit != nil {
+		w.OnCommit(w.Committed)
+	}
 	return nil
 }
 
