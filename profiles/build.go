@@ -458,8 +458,19 @@ func compactOrders(orders []OrderRecord, opts BuildOptions) []CompactOrder {
 			Device: DeviceClass(o.UserAgent),
 		}
 		c.NetBase, _, c.Converted = toBase(o, net, opts)
+		c.Zero = !c.Cancelled && !isPurchase(o)
 		for _, l := range o.Lines {
 			c.Items += max(l.Quantity, 0)
+			key := cmp.Or(l.ProductType, l.Vendor)
+			if key == "" || !c.Converted || o.Total.IsZero() || c.Cancelled || c.Zero {
+				continue
+			}
+			spend := l.Price.Mul(decimal.NewFromInt(int64(l.Quantity))).Mul(c.NetBase).Div(o.Total)
+			if i := slices.IndexFunc(c.Types, func(t TypeSpend) bool { return t.Type == key }); i >= 0 {
+				c.Types[i].Spend = c.Types[i].Spend.Add(spend)
+			} else {
+				c.Types = append(c.Types, TypeSpend{Type: key, Spend: spend})
+			}
 		}
 		out = append(out, c)
 	}

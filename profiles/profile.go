@@ -53,6 +53,17 @@ type CompactOrder struct {
 	Refunded  bool            `cbor:"8,keyasint,omitempty" json:"refunded,omitempty"`
 	Items     int             `cbor:"9,keyasint,omitempty" json:"items,omitempty"`
 	Device    string          `cbor:"10,keyasint,omitempty" json:"device,omitempty"`
+	// Zero marks an order that bought nothing (left out of the summary's orders and spend).
+	Zero bool `cbor:"11,keyasint,omitempty" json:"zero,omitempty"`
+	// Types is the order's spend in the base currency per product type (or vendor), net of
+	// refunds pro rata: product affinity decays it by the order's age.
+	Types []TypeSpend `cbor:"12,keyasint,omitempty" json:"types,omitempty"`
+}
+
+// TypeSpend is spend on one product type (or vendor) in the base currency.
+type TypeSpend struct {
+	Type  string          `cbor:"1,keyasint" json:"type"`
+	Spend decimal.Decimal `cbor:"2,keyasint" json:"spend"`
 }
 
 // EmailValue is a cleaned email address with its matching key and flags.

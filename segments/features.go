@@ -1,0 +1,266 @@
+package segments
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cohortd/cohortd/profiles"
+	"github.com/cohortd/cohortd/profiles/normalize"
+)
+
+// Features are what segments are computed from, one per profile. The `expr` names are the
+// fields custom segment rules use (docs/segments.md lists them); money is in the base
+// currency, net of refunds, cancelled orders excluded; days are whole days before the
+// computation time.
+type Features struct {
+	ProfileID string `expr:"profile_id" json:"profile_id"`
+
+	// Orders.
+	HasOrders          bool    `expr:"has_orders" json:"has_orders"`
+	OrdersCount        int     `expr:"orders_count" json:"orders_count"`
+	TotalSpent         float64 `expr:"total_spent" json:"total_spent"`
+	AverageOrderValue  float64 `expr:"average_order_value" json:"average_order_value"`
+	DaysSinceLastOrder int     `expr:"days_since_last_order" json:"days_since_last_order"`   // -1: no order
+	DaysSinceFirstSeen int     `expr:"days_since_first_seen" json:"days_since_first_seen"`   // first order or signup; -1: unknown
+	DaysSinceFirstOrd  int     `expr:"days_since_first_order" json:"days_since_first_order"` // -1: no order
+	Cancellations      int     `expr:"cancellations" json:"cancellations"`
+	RefundedOrders     int     `expr:"refunded_orders" json:"refunded_orders"`
+	RefundRate         float64 `expr:"refund_rate" json:"refund_rate"` // refunded orders / orders (0..1)
+	CancelRate         float64 `expr:"cancel_rate" json:"cancel_rate"` // cancellations / (orders + cancellations)
+	Items              int     `expr:"items" json:"items"`
+
+	// Contact and place.
+	HasEmail         bool     `expr:"has_email" json:"has_email"` // a syntactically valid address
+	EmailDomain      string   `expr:"email_domain" json:"email_domain,omitempty"`
+	AcceptsMarketing bool     `expr:"accepts_marketing" json:"accepts_marketing"` // some linked source reported subscribed
+	Country          string   `expr:"country" json:"country,omitempty"`           // ISO 3166-1 alpha-2
+	Region           string   `expr:"region" json:"region,omitempty"`
+	Continent        string   `expr:"continent" json:"continent,omitempty"`
+	Locale           string   `expr:"locale" json:"locale,omitempty"`
+	Language         string   `expr:"language" json:"language,omitempty"` // locale's language, "fr"
+	Currency         string   `expr:"currency" json:"currency,omitempty"` // the currency most spent in
+	Device           string   `expr:"device" json:"device,omitempty"`     // mobile, desktop, tablet (majority of orders)
+	Tags             []string `expr:"tags" json:"tags,omitempty"`         // the merchant's own tags
+	Stores           []string `expr:"stores" json:"stores,omitempty"`
+
+	// Population scores (filled by Compute).
+	RecencyScore   int    `expr:"rfm_r" json:"rfm_r,omitempty"` // 1..5, 5 = most recent; 0 without orders
+	FrequencyScore int    `expr:"rfm_f" json:"rfm_f,omitempty"`
+	MonetaryScore  int    `expr:"rfm_m" json:"rfm_m,omitempty"`
+	RFMGroup       string `expr:"rfm_group" json:"rfm_group,omitempty"` // champions, loyal, ...
+	Lifecycle      string `expr:"lifecycle" json:"lifecycle"`           // prospect, new, active, dormant, lost
+	FrequencyTier  string `expr:"frequency_tier" json:"frequency_tier,omitempty"`
+	AOVTier        string `expr:"aov_tier" json:"aov_tier,omitempty"`
+	Risk           bool   `expr:"risk" json:"risk"`
+
+	// Affinity is the share of spend per product type or vendor, decayed by recency (sums to 1
+	// over the profile's types). TopAffinity lists the strongest, capped.
+	Affinity    map[string]float64 `expr:"affinity" json:"affinity,omitempty"`
+	TopAffinity []string           `expr:"top_affinity" json:"top_affinity,omitempty"`
+
+	// Predictions (filled by Compute when the store's history allows a fit; -1 otherwise).
+	PAlive           float64 `expr:"p_alive" json:"p_alive"`
+	ExpectedOrders90 float64 `expr:"expected_orders_90d" json:"expected_orders_90d"`
+	PredictedCLV     float64 `expr:"predicted_clv" json:"predicted_clv"`
+	ChurnRisk        string  `expr:"churn_risk" json:"churn_risk,omitempty"` // low, medium, high
+
+	// Time-independent inputs of the time-dependent fields (days since the Unix epoch, UTC;
+	// -1: none) and the purchases, for the predictive models; not visible to rules.
+	firstOrderDay, lastOrderDay, firstSeenDay int32
+	orders                                    []orderPoint
+}
+
+// orderPoint is one purchase: its day (days since the Unix epoch, UTC) and net spend in the
+// base currency.
+type orderPoint struct {
+	day   int32
+	spend float64
+}
+
+// Extract computes a profile's own features: everything but the population scores and the
+// fields that depend on the time of computation, which Model.Score fills.
+func Extract(p *profiles.Profile, opts Options) Features {
+	opts = opts.withDefaults()
+	s := &p.Summary
+	f := Features{
+		ProfileID:      p.ID,
+		OrdersCount:    s.Orders,
+		HasOrders:      s.Orders > 0,
+		Cancellations:  s.Cancellations,
+		RefundedOrders: s.Refunds,
+		Items:          s.Items,
+		Locale:         p.Locale,
+		firstOrderDay:  -1,
+		lastOrderDay:   -1,
+		firstSeenDay:   -1,
+	}
+	f.TotalSpent, _ = s.TotalBase.Float64()
+	if s.Orders > 0 {
+		f.AverageOrderValue = f.TotalSpent / float64(s.Orders)
+		f.RefundRate = float64(s.Refunds) / float64(s.Orders)
+		f.firstOrderDay, f.lastOrderDay = dayOf(s.FirstOrder), dayOf(s.LastOrder)
+	}
+	if n := s.Orders + s.Cancellations; n > 0 {
+		f.CancelRate = float64(s.Cancellations) / float64(n)
+	}
+	first := p.FirstSeen
+	if !s.FirstOrder.IsZero() && (first.IsZero() || s.FirstOrder.Before(first)) {
+		first = s.FirstOrder
+	}
+	if !first.IsZero() {
+		f.firstSeenDay = dayOf(first)
+	}
+	for _, e := range p.Emails {
+		if !strings.Contains(e.Flags, "invalid") && e.Address != "" {
+			f.HasEmail = true
+			if i := strings.LastIndexByte(e.Address, '@'); i >= 0 {
+				f.EmailDomain = e.Address[i+1:]
+			}
+			break
+		}
+	}
+	for _, c := range p.Consent {
+		if c.State == "subscribed" {
+			f.AcceptsMarketing = true
+		}
+	}
+	if len(p.Addresses) > 0 {
+		a := p.Addresses[0]
+		f.Country, f.Region, f.Continent = a.CountryCode, a.Region, a.Continent
+	}
+	if f.Country == "" && len(s.ShipTo) > 0 {
+		f.Country = maxKey(s.ShipTo)
+	}
+	if f.Continent == "" && f.Country != "" {
+		if c, ok := normalize.ParseCountry(f.Country); ok {
+			f.Continent = c.Continent
+		}
+	}
+	if l := p.Locale; l != "" {
+		if parts := strings.FieldsFunc(l, func(r rune) bool { return r == '-' || r == '_' }); len(parts) > 0 {
+			f.Language = strings.ToLower(parts[0])
+		}
+	}
+	if len(s.Totals) > 0 {
+		best := ""
+		for cur, v := range s.Totals {
+			if best == "" || v.GreaterThan(s.Totals[best]) || (v.Equal(s.Totals[best]) && cur < best) {
+				best = cur
+			}
+		}
+		f.Currency = best
+	}
+	if len(s.Devices) > 0 {
+		f.Device = maxKey(s.Devices)
+	}
+	for _, tags := range p.MerchantTags {
+		f.Tags = append(f.Tags, tags...)
+	}
+	slices.Sort(f.Tags)
+	f.Tags = slices.Compact(f.Tags)
+	for _, src := range p.Sources {
+		f.Stores = append(f.Stores, src.Store)
+	}
+	slices.Sort(f.Stores)
+	f.Stores = slices.Compact(f.Stores)
+	f.Affinity = affinity(p, opts.AffinityHalfLifeDays)
+	f.TopAffinity = topAffinity(f.Affinity, opts.AffinityTop, opts.AffinityMinShare)
+	for _, o := range p.Orders {
+		if !o.Cancelled && !o.Zero {
+			x, _ := o.NetBase.Float64()
+			f.orders = append(f.orders, orderPoint{day: dayOf(o.At), spend: x})
+		}
+	}
+	return f
+}
+
+// dayOf is t's day since the Unix epoch, UTC.
+func dayOf(t time.Time) int32 {
+	return int32(t.Unix() / 86400)
+}
+
+// topAffinity is the n strongest types with at least minShare, strongest first (ties by name).
+func topAffinity(aff map[string]float64, n int, minShare float64) []string {
+	var out []string
+	for k, v := range aff {
+		if v >= minShare {
+			out = append(out, k)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		if aff[a] != aff[b] {
+			if aff[a] > aff[b] {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// daysBetween is the number of whole days from t to now (0 if t is after now).
+func daysBetween(t, now time.Time) int {
+	d := now.Sub(t)
+	if d < 0 {
+		return 0
+	}
+	return int(d / (24 * time.Hour))
+}
+
+// maxKey is the key with the largest count; ties go to the smallest key.
+func maxKey(m map[string]int) string {
+	best := ""
+	for k, v := range m {
+		if best == "" || v > m[best] || (v == m[best] && k < best) {
+			best = k
+		}
+	}
+	return best
+}
+
+// affinity weighs each product type's spend by recency: an order's spend counts
+// 2^(-age/halfLife), its age taken before the customer's last order so that the shares do not
+// change as time passes (they would all decay by the same factor). Weights sum to 1.
+func affinity(p *profiles.Profile, halfLifeDays float64) map[string]float64 {
+	var last time.Time
+	for _, o := range p.Orders {
+		if !o.Cancelled && !o.Zero && o.At.After(last) {
+			last = o.At
+		}
+	}
+	var out map[string]float64
+	var sum float64
+	for _, o := range p.Orders {
+		if o.Cancelled || o.Zero || len(o.Types) == 0 {
+			continue
+		}
+		w := 1.0
+		if halfLifeDays > 0 {
+			w = math.Exp2(-float64(daysBetween(o.At, last)) / halfLifeDays)
+		}
+		for _, t := range o.Types {
+			x, _ := t.Spend.Float64()
+			if x <= 0 {
+				continue
+			}
+			if out == nil {
+				out = map[string]float64{}
+			}
+			out[t.Type] += x * w
+			sum += x * w
+		}
+	}
+	if sum <= 0 {
+		return nil
+	}
+	for k := range out {
+		out[k] /= sum
+	}
+	return out
+}
