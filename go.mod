@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/bold-commerce/go-shopify/v4 v4.7.0
+	github.com/expr-lang/expr v1.17.8
 	github.com/fxamacker/cbor/v2 v2.10.0
 	github.com/hbollon/go-edlib v1.7.0
 	github.com/nyaruka/phonenumbers v1.8.1

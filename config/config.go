@@ -43,13 +43,14 @@ const (
 )
 
 // KnownJobs are the scheduler job names the schedule section accepts.
-var KnownJobs = []string{"store_stats", "backup"}
+var KnownJobs = []string{"store_stats", "backup", "segments"}
 
 // defaultSchedule returns the default cron expression of every known job.
 func defaultSchedule() map[string]string {
 	return map[string]string{
 		"store_stats": "@every 1m",
 		"backup":      "@daily",
+		"segments":    "@every 6h",
 	}
 }
 
@@ -170,9 +171,63 @@ type Tags struct {
 	Prefix string `yaml:"prefix" json:"prefix"`
 }
 
-// Segments configures merchant-defined segments on top of the built-in ones.
+// Segments configures the built-in segments' thresholds and merchant-defined segments.
+// Zero values mean the defaults (docs/segments.md).
 type Segments struct {
-	Custom []CustomSegment `yaml:"custom" json:"custom"`
+	Lifecycle SegmentLifecycle `yaml:"lifecycle" json:"lifecycle"`
+	Frequency SegmentFrequency `yaml:"frequency" json:"frequency"`
+	AOV       SegmentAOV       `yaml:"aov" json:"aov"`
+	Risk      SegmentRisk      `yaml:"risk" json:"risk"`
+	Affinity  SegmentAffinity  `yaml:"affinity" json:"affinity"`
+	Predict   SegmentPredict   `yaml:"predict" json:"predict"`
+	// Clusters > 0 adds k-means clusters (cluster-1 ... cluster-K) on log-RFM; 0 is off.
+	Clusters int             `yaml:"clusters" json:"clusters"`
+	Custom   []CustomSegment `yaml:"custom" json:"custom"`
+}
+
+// SegmentLifecycle: new within NewDays of the first order or signup, active with an order
+// within ActiveDays, dormant up to LostDays, lost beyond.
+type SegmentLifecycle struct {
+	NewDays    int `yaml:"new_days" json:"new_days"`
+	ActiveDays int `yaml:"active_days" json:"active_days"`
+	LostDays   int `yaml:"lost_days" json:"lost_days"`
+}
+
+// SegmentFrequency: frequency tiers by number of orders.
+type SegmentFrequency struct {
+	High   int `yaml:"high" json:"high"`
+	Medium int `yaml:"medium" json:"medium"`
+}
+
+// SegmentAOV: order-value tiers by quantile, or by fixed amounts when High is set.
+type SegmentAOV struct {
+	HighQuantile float64 `yaml:"high_quantile" json:"high_quantile"`
+	LowQuantile  float64 `yaml:"low_quantile" json:"low_quantile"`
+	High         float64 `yaml:"high" json:"high"`
+	Low          float64 `yaml:"low" json:"low"`
+}
+
+// SegmentRisk: refund or cancellation rate above Rate with at least MinOrders orders.
+type SegmentRisk struct {
+	Rate      float64 `yaml:"rate" json:"rate"`
+	MinOrders int     `yaml:"min_orders" json:"min_orders"`
+}
+
+// SegmentAffinity: product-type affinity segments.
+type SegmentAffinity struct {
+	Top          int     `yaml:"top" json:"top"`
+	MinShare     float64 `yaml:"min_share" json:"min_share"`
+	HalfLifeDays float64 `yaml:"half_life_days" json:"half_life_days"`
+}
+
+// SegmentPredict: BG/NBD and Gamma-Gamma settings.
+type SegmentPredict struct {
+	MinRepeatBuyers int     `yaml:"min_repeat_buyers" json:"min_repeat_buyers"`
+	ExpectedDays    int     `yaml:"expected_days" json:"expected_days"`
+	CLVMonths       int     `yaml:"clv_months" json:"clv_months"`
+	DiscountMonthly float64 `yaml:"discount_monthly" json:"discount_monthly"`
+	ChurnHigh       float64 `yaml:"churn_high" json:"churn_high"`
+	ChurnMedium     float64 `yaml:"churn_medium" json:"churn_medium"`
 }
 
 // CustomSegment is a merchant-defined segment.
@@ -217,6 +272,21 @@ func Default() *Config {
 			PossibleThreshold: DefaultPossibleThreshold,
 			PhoneIsIdentity:   true,
 		},
+		Segments: DefaultSegments(),
+	}
+}
+
+// DefaultSegments are the built-in segments' default thresholds (package segments has the
+// same defaults; a test in sync/segmenter keeps them equal).
+func DefaultSegments() Segments {
+	return Segments{
+		Lifecycle: SegmentLifecycle{NewDays: 30, ActiveDays: 90, LostDays: 180},
+		Frequency: SegmentFrequency{High: 5, Medium: 2},
+		AOV:       SegmentAOV{HighQuantile: 0.667, LowQuantile: 0.333},
+		Risk:      SegmentRisk{Rate: 0.3, MinOrders: 2},
+		Affinity:  SegmentAffinity{Top: 3, MinShare: 0.25, HalfLifeDays: 180},
+		Predict: SegmentPredict{MinRepeatBuyers: 100, ExpectedDays: 90, CLVMonths: 12, DiscountMonthly: 0.01,
+			ChurnHigh: 0.3, ChurnMedium: 0.7},
 	}
 }
 

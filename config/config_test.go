@@ -136,7 +136,7 @@ func TestDefault(t *testing.T) {
 		{"destinations", len(d.Destinations), 0},
 		{"tags.prefix", d.Tags.Prefix, "cohort:"},
 		{"segments.custom", len(d.Segments.Custom), 0},
-		{"schedule", d.Schedule, map[string]string{"store_stats": "@every 1m", "backup": "@daily"}},
+		{"schedule", d.Schedule, map[string]string{"store_stats": "@every 1m", "backup": "@daily", "segments": "@every 6h"}},
 		{"backup.dir", d.Backup.Dir, filepath.Join("data", "backups")},
 		{"backup.keep", d.Backup.Keep, 7},
 		{"location", d.Location(), time.UTC},
@@ -233,7 +233,7 @@ schedule:
 	if got := cfg.Segments.Custom[1].Tag; got != "own-tag" {
 		t.Errorf("tag = %q", got)
 	}
-	if want := map[string]string{"store_stats": "@every 1m", "backup": "@weekly"}; !reflect.DeepEqual(cfg.Schedule, want) {
+	if want := map[string]string{"store_stats": "@every 1m", "backup": "@weekly", "segments": "@every 6h"}; !reflect.DeepEqual(cfg.Schedule, want) {
 		t.Errorf("schedule = %v, want %v", cfg.Schedule, want)
 	}
 	if cfg.Stores[0].WebhookSecrets != nil || cfg.Stores[0].URL != "" {
@@ -425,9 +425,9 @@ destinations:
 segments:
   custom:
     - name: s
-      when: x
+      when: has_orders
     - name: s
-      when: y
+      when: orders_count > 1
 backup:
   keep: 1
   keep: 2
@@ -451,7 +451,7 @@ func TestSegmentDestinationReferences(t *testing.T) {
 segments:
   custom:
     - name: vip
-      when: x
+      when: has_orders
       destinations: [newsletter, newsleter, crm]
 `
 	got := messages(problems(t, base))
@@ -462,7 +462,7 @@ segments:
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	got = messages(problems(t, "segments:\n  custom:\n    - name: vip\n      when: x\n      destinations: [a]\n"))
+	got = messages(problems(t, "segments:\n  custom:\n    - name: vip\n      when: has_orders\n      destinations: [a]\n"))
 	want = []string{`cohortd.yaml:5:22: segment "vip": unknown destination "a" (no destinations are configured)`}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -613,16 +613,16 @@ func TestValidation(t *testing.T) {
 		}},
 		{"custom segments", `segments:
   custom:
-    - when: x
+    - when: has_orders
     - name: all
-      when: x
+      when: has_orders
     - name: Big
       when: " "
     - name: ok
-      when: x
+      when: has_orders
       tag: "a,b"
     - name: ok2
-      when: x
+      when: has_orders
       tag: ""
   other: 1
 `, []string{
@@ -632,7 +632,7 @@ func TestValidation(t *testing.T) {
 			`cohortd.yaml:7:13: segments.custom[2]: when must not be empty (set when to an expression, e.g. orders_count >= 5)`,
 			`cohortd.yaml:10:12: segment "ok": tag "a,b" must not contain a comma (Shopify tags are comma-separated)`,
 			`cohortd.yaml:13:12: segment "ok2": tag must not be empty (leave it out to use the prefix plus the segment name)`,
-			`cohortd.yaml:14:3: unknown key "other" in segments (valid keys: custom)`,
+			`cohortd.yaml:14:3: unknown key "other" in segments (valid keys: lifecycle, frequency, aov, risk, affinity, predict, clusters, custom)`,
 		}},
 		{"missing when", "segments:\n  custom:\n    - name: a\n", []string{
 			`cohortd.yaml:3:7: segment "a": missing required when (set when to an expression, e.g. orders_count >= 5)`,
@@ -643,7 +643,7 @@ func TestValidation(t *testing.T) {
   backup: 61 * * * *
 `, []string{
 			`cohortd.yaml:2:16: schedule.store_stats: invalid schedule "@every nope": failed to parse duration @every nope: time: invalid duration "nope" (use 5-field cron ("*/5 * * * *") or a descriptor ("@daily", "@every 5m"))`,
-			`cohortd.yaml:3:3: unknown job "backups" in schedule (did you mean "backup"? known jobs: store_stats, backup)`,
+			`cohortd.yaml:3:3: unknown job "backups" in schedule (did you mean "backup"? known jobs: store_stats, backup, segments)`,
 			`cohortd.yaml:4:11: schedule.backup: invalid schedule "61 * * * *": end of range (61) above maximum (59): 61 (use 5-field cron ("*/5 * * * *") or a descriptor ("@daily", "@every 5m"))`,
 		}},
 		{"schedule not a mapping", "schedule: daily\n", []string{

@@ -57,10 +57,12 @@ func TestExampleFile(t *testing.T) {
 			WriteTimeout: Duration{30 * time.Second},
 		},
 		Tags: Tags{Prefix: "cohort:"},
-		Segments: Segments{Custom: []CustomSegment{
-			{Name: "big_spenders", When: "total_spent >= 1000", Tag: "cohort:big-spender"},
-		}},
-		Schedule: map[string]string{"store_stats": "@every 1m", "backup": "@daily"},
+		Segments: func() Segments {
+			s := DefaultSegments()
+			s.Custom = []CustomSegment{{Name: "big_spenders", When: "total_spent >= 1000", Tag: "cohort:big-spender"}}
+			return s
+		}(),
+		Schedule: map[string]string{"store_stats": "@every 1m", "backup": "@daily", "segments": "@every 6h"},
 		Backup:   Backup{Dir: filepath.Join("data", "backups"), Keep: 7},
 		Identity: Identity{MatchThreshold: 0.9, PossibleThreshold: 0.5, PhoneIsIdentity: true},
 	}

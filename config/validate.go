@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cohortd/cohortd/segments/rules"
 )
 
 var (
@@ -98,6 +101,7 @@ func (d *decoder) validate(cfg *Config) {
 	destIDs := d.validateDestinations(cfg.Destinations)
 	d.validateTags(cfg.Tags)
 	d.validateSegments(cfg.Segments, destIDs)
+	d.validateThresholds(cfg.Segments)
 	d.validateSchedule(cfg.Schedule)
 	if cfg.Backup.Dir == "" {
 		d.errAt("backup.dir", "backup.dir must not be empty", "leave it out to use <data_dir>/backups")
@@ -380,6 +384,8 @@ func (d *decoder) validateSegments(s Segments, destIDs []string) {
 		}
 		if strings.TrimSpace(c.When) == "" {
 			d.require(lbl, path, "when", "", "set when to an expression, e.g. orders_count >= 5")
+		} else if !d.failed[path+".when"] {
+			d.validateRule(lbl, path+".when", c.Name, c.When)
 		}
 		if d.vals[path+".tag"] != nil { // the default tag is checked through tags.prefix
 			switch {
@@ -405,6 +411,70 @@ func (d *decoder) validateSegments(s Segments, destIDs []string) {
 			d.errAt(fmt.Sprintf("%s.destinations[%d]", path, j), fmt.Sprintf("%s: unknown destination %q", lbl, id), hint)
 		}
 	}
+}
+
+// validateRule compiles a custom segment's when and reports a mistake at its position in
+// the file.
+func (d *decoder) validateRule(lbl, path, name, when string) {
+	_, err := rules.Compile(name, when)
+	if err == nil {
+		return
+	}
+	var re *rules.Error
+	if !errors.As(err, &re) {
+		d.errAt(path, fmt.Sprintf("%s: when: %v", lbl, err), "")
+		return
+	}
+	msg := fmt.Sprintf("%s: when: %s", lbl, re.Msg)
+	line, col := rulePosition(d.vals[path], d.keys[path], when, re.Line, re.Column)
+	if line == 0 {
+		d.errAt(path, msg, re.Hint)
+		return
+	}
+	d.add(&yaml.Node{Line: line, Column: col}, msg, re.Hint)
+}
+
+// rulePosition maps a 1-based position within a rule to its position in the file, given the
+// rule's value node n and key node key. It returns n's own position when the exact one cannot
+// be known: the value was changed by ${VAR} expansion, has a tag, or is a plain or quoted
+// scalar written over several lines. Block scalars (| and >) start on the line after n, at an
+// indentation yaml.Node does not record: it is taken to be the key's plus two, the usual
+// layout. In a folded (>) scalar, lines that YAML folds into one shift later positions.
+func rulePosition(n, key *yaml.Node, when string, line, col int) (int, int) {
+	switch {
+	case n == nil:
+		return 0, 0
+	case n.Value != when || n.Style&yaml.TaggedStyle != 0:
+		return n.Line, n.Column
+	case n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+		indent := n.Column + 1
+		if key != nil {
+			indent = key.Column + 2
+		}
+		return n.Line + line, indent + col - 1
+	case line > 1:
+		return n.Line, n.Column
+	}
+	before := []rune(strings.SplitN(when, "\n", 2)[0])
+	before = before[:max(0, min(col-1, len(before)))]
+	escaped := 0 // characters written as two in the file
+	switch {
+	case n.Style&yaml.DoubleQuotedStyle != 0:
+		for _, r := range before {
+			if r == '"' || r == '\\' {
+				escaped++
+			}
+		}
+		return n.Line, n.Column + 1 + col - 1 + escaped
+	case n.Style&yaml.SingleQuotedStyle != 0:
+		for _, r := range before {
+			if r == '\'' {
+				escaped++
+			}
+		}
+		return n.Line, n.Column + 1 + col - 1 + escaped
+	}
+	return n.Line, n.Column + col - 1
 }
 
 func (d *decoder) validateSchedule(sched map[string]string) {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/cohortd/cohortd/profiles"
 	"github.com/cohortd/cohortd/profiles/normalize"
 )
@@ -61,15 +63,21 @@ type Features struct {
 	TopAffinity []string           `expr:"top_affinity" json:"top_affinity,omitempty"`
 
 	// Predictions (filled by Compute when the store's history allows a fit; -1 otherwise).
-	PAlive           float64 `expr:"p_alive" json:"p_alive"`
-	ExpectedOrders90 float64 `expr:"expected_orders_90d" json:"expected_orders_90d"`
-	PredictedCLV     float64 `expr:"predicted_clv" json:"predicted_clv"`
-	ChurnRisk        string  `expr:"churn_risk" json:"churn_risk,omitempty"` // low, medium, high
+	PAlive         float64 `expr:"p_alive" json:"p_alive"`
+	ExpectedOrders float64 `expr:"expected_orders" json:"expected_orders"`
+	PredictedCLV   float64 `expr:"predicted_clv" json:"predicted_clv"`
+	ChurnRisk      string  `expr:"churn_risk" json:"churn_risk,omitempty"` // low, medium, high
 
 	// Time-independent inputs of the time-dependent fields (days since the Unix epoch, UTC;
 	// -1: none) and the purchases, for the predictive models; not visible to rules.
 	firstOrderDay, lastOrderDay, firstSeenDay int32
 	orders                                    []orderPoint
+	// The purchase history as the predictive models take it: repeat purchase days (distinct
+	// days after the first), the first and last purchase day, and the mean spend of a repeat
+	// purchase day (same-day orders summed).
+	repeatDays              int
+	firstBuyDay, lastBuyDay int32
+	repeatMean              float64
 }
 
 // orderPoint is one purchase: its day (days since the Unix epoch, UTC) and net spend in the
@@ -96,11 +104,11 @@ func Extract(p *profiles.Profile, opts Options) Features {
 		lastOrderDay:   -1,
 		firstSeenDay:   -1,
 	}
-	f.TotalSpent, _ = s.TotalBase.Float64()
+	f.TotalSpent = toFloat(s.TotalBase)
 	if s.Orders > 0 {
 		f.AverageOrderValue = f.TotalSpent / float64(s.Orders)
 		f.RefundRate = float64(s.Refunds) / float64(s.Orders)
-		f.firstOrderDay, f.lastOrderDay = dayOf(s.FirstOrder), dayOf(s.LastOrder)
+		f.firstOrderDay, f.lastOrderDay = dayOf(s.FirstOrder, opts.Location), dayOf(s.LastOrder, opts.Location)
 	}
 	if n := s.Orders + s.Cancellations; n > 0 {
 		f.CancelRate = float64(s.Cancellations) / float64(n)
@@ -110,7 +118,7 @@ func Extract(p *profiles.Profile, opts Options) Features {
 		first = s.FirstOrder
 	}
 	if !first.IsZero() {
-		f.firstSeenDay = dayOf(first)
+		f.firstSeenDay = dayOf(first, opts.Location)
 	}
 	for _, e := range p.Emails {
 		if !strings.Contains(e.Flags, "invalid") && e.Address != "" {
@@ -169,16 +177,50 @@ func Extract(p *profiles.Profile, opts Options) Features {
 	f.TopAffinity = topAffinity(f.Affinity, opts.AffinityTop, opts.AffinityMinShare)
 	for _, o := range p.Orders {
 		if !o.Cancelled && !o.Zero {
-			x, _ := o.NetBase.Float64()
-			f.orders = append(f.orders, orderPoint{day: dayOf(o.At), spend: x})
+			x := toFloat(o.NetBase)
+			f.orders = append(f.orders, orderPoint{day: dayOf(o.At, opts.Location), spend: x})
 		}
 	}
+	f.repeatDays, f.firstBuyDay, f.lastBuyDay, f.repeatMean = buyingHistory(f.orders)
 	return f
 }
 
-// dayOf is t's day since the Unix epoch, UTC.
-func dayOf(t time.Time) int32 {
-	return int32(t.Unix() / 86400)
+// buyingHistory merges same-day purchases (orders are oldest first) and returns the number
+// of repeat days, the first and last day, and the mean spend of the repeat days.
+func buyingHistory(orders []orderPoint) (repeat int, first, last int32, mean float64) {
+	if len(orders) == 0 {
+		return 0, -1, -1, 0
+	}
+	first, last = orders[0].day, orders[0].day
+	var sum float64
+	for _, o := range orders[1:] {
+		if o.day != last {
+			repeat++
+			last = o.day
+		}
+		if o.day != first {
+			sum += o.spend
+		}
+	}
+	if repeat > 0 {
+		mean = sum / float64(repeat)
+	}
+	return repeat, first, last, mean
+}
+
+// dayOf is t's calendar day in loc (UTC when nil), counted from 1970-01-01: days since an
+// event are midnights passed in the store's time zone, as a merchant counts them.
+func dayOf(t time.Time, loc *time.Location) int32 {
+	if loc == nil {
+		loc = time.UTC
+	}
+	_, off := t.In(loc).Zone()
+	sec := t.Unix() + int64(off)
+	d := sec / 86400
+	if sec%86400 < 0 {
+		d--
+	}
+	return int32(d)
 }
 
 // topAffinity is the n strongest types with at least minShare, strongest first (ties by name).
@@ -245,7 +287,7 @@ func affinity(p *profiles.Profile, halfLifeDays float64) map[string]float64 {
 			w = math.Exp2(-float64(daysBetween(o.At, last)) / halfLifeDays)
 		}
 		for _, t := range o.Types {
-			x, _ := t.Spend.Float64()
+			x := toFloat(t.Spend)
 			if x <= 0 {
 				continue
 			}
@@ -263,4 +305,27 @@ func affinity(p *profiles.Profile, halfLifeDays float64) map[string]float64 {
 		out[k] /= sum
 	}
 	return out
+}
+
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+	1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// toFloat converts d to the nearest float64, like d.Float64() but without big.Rat for the
+// usual money values: a coefficient below 2^53 and a power of ten up to 1e22 are both exact
+// in float64, so one division or multiplication rounds correctly. (profiles.Build rounds
+// derived amounts to 4 decimals so that they stay on this path.)
+func toFloat(d decimal.Decimal) float64 {
+	c, e := d.Coefficient(), d.Exponent()
+	if c.IsInt64() {
+		if v := c.Int64(); v > -(1<<53) && v < 1<<53 {
+			switch {
+			case e < 0 && e >= -22:
+				return float64(v) / pow10[-e]
+			case e >= 0 && e <= 22:
+				return float64(v) * pow10[e]
+			}
+		}
+	}
+	f, _ := d.Float64()
+	return f
 }

@@ -29,7 +29,8 @@ type Model struct {
 	// Clusters (k-means on standardized log-RFM) when Options.Clusters > 0.
 	Clusters []Cluster `json:"clusters,omitempty"`
 
-	opts Options
+	opts  Options
+	names nameCache
 }
 
 // Fit learns a Model from every profile's features at now.
@@ -52,7 +53,7 @@ func Fit(feats []Features, now time.Time, opts Options) *Model {
 	}
 	m.Prediction = fitPrediction(feats, now, opts)
 	if opts.Clusters > 0 {
-		m.Clusters = fitClusters(feats, dayOf(now), opts.Clusters)
+		m.Clusters = fitClusters(feats, dayOf(now, opts.Location), opts.Clusters)
 	}
 	return m
 }
@@ -80,7 +81,7 @@ func share(sorted []float64, v float64) float64 {
 // segments, sorted by name. It is safe for concurrent use.
 func (m *Model) Score(f *Features, now time.Time) ([]string, error) {
 	o := m.opts
-	today := dayOf(now)
+	today := dayOf(now, o.Location)
 	since := func(d int32) int {
 		if d < 0 {
 			return -1
@@ -124,8 +125,11 @@ func (m *Model) Score(f *Features, now time.Time) ([]string, error) {
 
 	segs := make([]string, 0, 16)
 	add := func(family, value string) {
-		if v := Slug(value); v != "" {
-			segs = append(segs, family+"-"+v)
+		if value == "" {
+			return
+		}
+		if n := m.names.name(family, value); n != "" {
+			segs = append(segs, n)
 		}
 	}
 	add("rfm", f.RFMGroup)

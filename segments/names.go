@@ -2,6 +2,7 @@ package segments
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/text/runes"
@@ -16,9 +17,14 @@ func Slug(s string) string {
 	if s == "" {
 		return ""
 	}
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	if out, _, err := transform.String(t, s); err == nil {
-		s = out
+	if simple(s) {
+		return s
+	}
+	if !ascii(s) {
+		t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+		if out, _, err := transform.String(t, s); err == nil {
+			s = out
+		}
 	}
 	var b strings.Builder
 	dash := false
@@ -54,4 +60,57 @@ func Family(segment string, custom bool) string {
 		return segment[:i]
 	}
 	return segment
+}
+
+// simple reports whether s is already a slug: a-z and 0-9 in dash-separated runs, at most 48
+// bytes (most values: "gb", "mobile", "champions").
+func simple(s string) bool {
+	if len(s) > 48 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' && s[i-1] != '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// nameCache maps (family, value) to the segment name without allocating once a value has
+// been seen: values repeat across millions of profiles (countries, devices, tiers).
+type nameCache struct {
+	mu sync.RWMutex
+	m  map[string]map[string]string // family -> value -> name ("" when the value has no slug)
+}
+
+func (c *nameCache) name(family, value string) string {
+	c.mu.RLock()
+	n, ok := c.m[family][value]
+	c.mu.RUnlock()
+	if ok {
+		return n
+	}
+	if v := Slug(value); v != "" {
+		n = family + "-" + v
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]map[string]string{}
+	}
+	if c.m[family] == nil {
+		c.m[family] = map[string]string{}
+	}
+	c.m[family][value] = n
+	c.mu.Unlock()
+	return n
 }

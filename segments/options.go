@@ -1,5 +1,7 @@
 package segments
 
+import "time"
+
 // Options are the thresholds of the built-in segments. Zero values take the defaults of
 // DefaultOptions through withDefaults.
 type Options struct {
@@ -36,6 +38,9 @@ type Options struct {
 	Clusters int
 	// Custom segments, evaluated on every profile's features.
 	Custom []Custom
+	// Location is the store's time zone: days since an order count midnights there. Default
+	// UTC.
+	Location *time.Location
 }
 
 // Custom is a merchant-defined segment.
@@ -54,7 +59,7 @@ func DefaultOptions() Options {
 	return Options{
 		NewDays: 30, ActiveDays: 90, LostDays: 180,
 		FrequencyHigh: 5, FrequencyMedium: 2,
-		AOVHighQuantile: 2.0 / 3, AOVLowQuantile: 1.0 / 3,
+		AOVHighQuantile: 0.667, AOVLowQuantile: 0.333,
 		RiskRate: 0.3, RiskMinOrders: 2,
 		AffinityTop: 3, AffinityMinShare: 0.25, AffinityHalfLifeDays: 180,
 		MinRepeatBuyers: 100, ExpectedDays: 90, CLVMonths: 12, DiscountMonthly: 0.01,

@@ -1,16 +1,23 @@
 package segments
 
 import (
-	"fmt"
+	"errors"
+	"hash/fnv"
+	"math"
+	"slices"
+	"sync"
 	"time"
+
+	"github.com/cohortd/cohortd/segments/predict"
 )
 
 // Prediction holds the fitted predictive models, or why they could not be fitted.
 type Prediction struct {
 	OK           bool   `json:"ok"`
 	Reason       string `json:"reason,omitempty"` // why there is no fit
-	Customers    int    `json:"customers"`
-	RepeatBuyers int    `json:"repeat_buyers"`
+	Customers    int    `json:"customers"`        // customers with orders
+	FittedOn     int    `json:"fitted_on"`        // customers the fit used (a sample above MaxFitCustomers)
+	RepeatBuyers int    `json:"repeat_buyers"`    // among FittedOn
 	BGNBD        struct {
 		R, Alpha, A, B, LogLik float64
 	} `json:"bgnbd"`
@@ -19,7 +26,185 @@ type Prediction struct {
 	GammaGamma struct {
 		P, Q, Gamma float64
 	} `json:"gamma_gamma"`
+
+	bg    predict.BGNBD
+	gg    predict.GammaGamma
+	cache *predCache
 }
+
+// MaxFitCustomers bounds the customers the models are fitted on: above it, a deterministic
+// sample (by a hash of the profile id) of this many. Four parameters are estimated as well
+// from 50,000 customers as from millions, and the fit stays well under a second.
+const MaxFitCustomers = 50000
+
+// weeks is the models' time unit, as in Fader, Hardie & Lee (2005).
+const weekDays = 7
+
+// fitPrediction fits BG/NBD and Gamma-Gamma on the customers' purchase days, or says why it
+// cannot.
+func fitPrediction(feats []Features, now time.Time, o Options) Prediction {
+	p := Prediction{cache: &predCache{}}
+	today := dayOf(now, o.Location)
+	type cand struct {
+		hash uint64
+		i    int
+	}
+	var cands []cand
+	for i := range feats {
+		f := &feats[i]
+		if !f.HasOrders || f.firstBuyDay < 0 || f.lastBuyDay > today { // no history, or orders after now
+			continue
+		}
+		h := fnv.New64a()
+		h.Write([]byte(f.ProfileID))
+		cands = append(cands, cand{h.Sum64(), i})
+	}
+	p.Customers = len(cands)
+	if len(cands) > MaxFitCustomers {
+		slices.SortFunc(cands, func(a, b cand) int {
+			switch {
+			case a.hash < b.hash:
+				return -1
+			case a.hash > b.hash:
+				return 1
+			}
+			return a.i - b.i
+		})
+		cands = cands[:MaxFitCustomers]
+	}
+	sums := make([]predict.Summary, len(cands))
+	for j, c := range cands {
+		sums[j] = summaryAt(&feats[c.i], today)
+		if sums[j].X > 0 {
+			p.RepeatBuyers++
+		}
+	}
+	p.FittedOn = len(sums)
+	fo := predict.FitOptions{MinRepeatBuyers: o.MinRepeatBuyers}
+	bg, err := predict.FitBGNBD(sums, fo)
+	if err != nil || !bg.OK {
+		p.Reason = fallbackReason(bg.Reason, err)
+		return p
+	}
+	p.OK, p.bg = true, bg.BGNBD
+	p.BGNBD.R, p.BGNBD.Alpha, p.BGNBD.A, p.BGNBD.B, p.BGNBD.LogLik = bg.R, bg.Alpha, bg.A, bg.B, bg.LogLik
+	gg, err := predict.FitGammaGamma(sums, fo)
+	if err != nil || !gg.OK {
+		p.SpendNote = fallbackReason(gg.Reason, err) + "; predicted_clv is -1"
+		return p
+	}
+	p.SpendOK, p.gg = true, gg.GammaGamma
+	p.GammaGamma.P, p.GammaGamma.Q, p.GammaGamma.Gamma = gg.P, gg.Q, gg.Gamma
+	return p
+}
+
+func fallbackReason(reason string, err error) string {
+	if reason == "" && err != nil {
+		reason = err.Error()
+	}
+	if errors.Is(err, predict.ErrTooLittleHistory) || reason == "" {
+		reason = "too little history to fit: " + reason
+	}
+	return reason + "; churn risk follows the lifecycle stage (new/active low, dormant medium, lost high)"
+}
+
+// summaryAt is a customer's history as the models take it, in weeks, at day today.
+func summaryAt(f *Features, today int32) predict.Summary {
+	s := predict.Summary{Customer: f.ProfileID, X: f.repeatDays, Monetary: f.repeatMean,
+		T: float64(today-f.firstBuyDay) / weekDays}
+	if f.repeatDays > 0 {
+		s.TX = float64(f.lastBuyDay-f.firstBuyDay) / weekDays
+	}
+	return s
+}
+
+// predKey is what the per-customer predictions depend on besides the spend.
+type predKey struct{ x, txDays, tDays int32 }
+
+// predVal: P(alive), expected orders over the next ExpectedDays, and the discounted expected
+// number of orders over the CLV horizon (CLV = that × the expected order value).
+type predVal struct{ pAlive, expected, discounted float64 }
+
+// predCache memoizes predictions per (x, t_x, T) in days: most customers share one with
+// others (all one-time buyers of a day do), and each costs a few hypergeometric series.
+type predCache struct {
+	mu sync.RWMutex
+	m  map[predKey]predVal
+}
+
+func (c *predCache) get(k predKey) (predVal, bool) {
+	c.mu.RLock()
+	v, ok := c.m[k]
+	c.mu.RUnlock()
+	return v, ok
+}
+
+func (c *predCache) put(k predKey, v predVal) {
+	c.mu.Lock()
+	if c.m == nil || len(c.m) > 1<<21 {
+		c.m = make(map[predKey]predVal)
+	}
+	c.m[k] = v
+	c.mu.Unlock()
+}
+
+// score fills f's predictions, or the fallback when there is no fit.
+func (p *Prediction) score(f *Features, today int32, o Options) {
+	f.PAlive, f.ExpectedOrders, f.PredictedCLV = -1, -1, -1
+	if !p.OK || !f.HasOrders || f.firstBuyDay < 0 || f.lastBuyDay > today {
+		f.ChurnRisk = fallbackChurn(f.Lifecycle)
+		return
+	}
+	k := predKey{int32(f.repeatDays), f.lastBuyDay - f.firstBuyDay, today - f.firstBuyDay}
+	if f.repeatDays == 0 {
+		k.txDays = 0
+	}
+	v, ok := p.cache.get(k)
+	if !ok {
+		v = p.predict(summaryAt(f, today), o)
+		p.cache.put(k, v)
+	}
+	f.PAlive, f.ExpectedOrders = round4(v.pAlive), round4(v.expected)
+	if p.SpendOK {
+		if aov := p.gg.ConditionalExpectedAOV(float64(f.repeatDays), f.repeatMean); !math.IsNaN(aov) {
+			f.PredictedCLV = math.Round(aov*v.discounted*100) / 100
+		}
+	}
+	switch {
+	case v.pAlive < o.ChurnHigh:
+		f.ChurnRisk = "high"
+	case v.pAlive < o.ChurnMedium:
+		f.ChurnRisk = "medium"
+	default:
+		f.ChurnRisk = "low"
+	}
+}
+
+// predict computes one summary's predictions. The CLV horizon is cut into months; each
+// month's expected orders are discounted at its end, as predict.CustomerLifetimeValue does.
+func (p *Prediction) predict(s predict.Summary, o Options) predVal {
+	x := float64(s.X)
+	v := predVal{
+		pAlive:   p.bg.PAlive(x, s.TX, s.T),
+		expected: p.bg.ConditionalExpectedPurchases(float64(o.ExpectedDays)/weekDays, x, s.TX, s.T),
+	}
+	month := predict.DaysPerMonth / weekDays
+	prev := 0.0
+	for m := 1; m <= o.CLVMonths; m++ {
+		cum := p.bg.ConditionalExpectedPurchases(float64(m)*month, x, s.TX, s.T)
+		v.discounted += (cum - prev) / math.Pow(1+o.DiscountMonthly, float64(m))
+		prev = cum
+	}
+	for _, x := range []*float64{&v.pAlive, &v.expected, &v.discounted} {
+		if math.IsNaN(*x) || math.IsInf(*x, 0) {
+			*x = 0
+		}
+	}
+	return v
+}
+
+// round4 keeps scores readable and stable in exports (P(alive) 0.7266).
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 // fallbackChurn is the documented rule when no model is fitted: churn risk from the
 // lifecycle stage.
@@ -33,47 +218,4 @@ func fallbackChurn(lifecycle string) string {
 		return "high"
 	}
 	return ""
-}
-
-// fitPrediction fits BG/NBD and Gamma-Gamma on the customers' purchase days (weeks as the
-// time unit), or says why it cannot.
-func fitPrediction(feats []Features, now time.Time, o Options) Prediction {
-	var p Prediction
-	for i := range feats {
-		if !feats[i].HasOrders {
-			continue
-		}
-		p.Customers++
-		if repeatDays(feats[i].orders) > 0 {
-			p.RepeatBuyers++
-		}
-	}
-	if p.RepeatBuyers < o.MinRepeatBuyers {
-		p.Reason = fmt.Sprintf("too little history to fit: %d repeat buyers, at least %d needed; churn risk follows the lifecycle stage (new/active low, dormant medium, lost high)",
-			p.RepeatBuyers, o.MinRepeatBuyers)
-		return p
-	}
-	p.Reason = "predictive models not wired yet"
-	return p
-}
-
-// repeatDays is the number of distinct purchase days after the first.
-func repeatDays(orders []orderPoint) int {
-	n, last := 0, int32(-1)
-	for _, o := range orders { // oldest first
-		if o.day != last {
-			n++
-			last = o.day
-		}
-	}
-	return max(n-1, 0)
-}
-
-// score fills f's predictions, or the fallback when there is no fit.
-func (p *Prediction) score(f *Features, today int32, o Options) {
-	f.PAlive, f.ExpectedOrders90, f.PredictedCLV = -1, -1, -1
-	if !p.OK || !f.HasOrders {
-		f.ChurnRisk = fallbackChurn(f.Lifecycle)
-		return
-	}
 }

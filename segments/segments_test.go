@@ -266,3 +266,23 @@ func TestIncrementalEqualsFullAsTimeAdvances(t *testing.T) {
 		t.Errorf("only %d changes over 40 days", moved)
 	}
 }
+
+func BenchmarkExtract(b *testing.B) {
+	ps := synthProfiles(10000, 3)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = Extract(ps[i%len(ps)], Options{})
+	}
+}
+
+func BenchmarkScore(b *testing.B) {
+	ps := synthProfiles(10000, 3)
+	feats := ExtractAll(ps, Options{})
+	m := Fit(feats, now0, Options{})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := m.Score(&feats[i%len(feats)], now0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

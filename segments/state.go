@@ -34,7 +34,7 @@ type Change struct {
 
 // NewState starts a state from a full recompute at now.
 func NewState(res *Result, now time.Time, opts Options) *State {
-	s := &State{Model: res.Model, opts: opts, day: dayOf(now), index: make(map[string]int, len(res.Features)),
+	s := &State{Model: res.Model, opts: opts, day: dayOf(now, res.Model.opts.Location), index: make(map[string]int, len(res.Features)),
 		feats: res.Features, segs: make([][]string, len(res.Members))}
 	for i, m := range res.Members {
 		s.index[m.ProfileID] = i
@@ -83,7 +83,7 @@ func (s *State) Update(ctx context.Context, changed []*profiles.Profile, removed
 			before[id] = segs
 		}
 	}
-	if d := dayOf(now); d != s.day {
+	if d := dayOf(now, s.Model.opts.Location); d != s.day {
 		members, err := s.Model.ScoreAll(ctx, s.feats, now)
 		if err != nil {
 			return nil, err

@@ -39,16 +39,22 @@ func synthProfiles(n int, seed uint64) []*profiles.Profile {
 		if rng.IntN(10) == 0 {
 			p.MerchantTags = map[string][]string{"shop/customer/" + fmt.Sprint(i): {"vip"}}
 		}
+		// Buy-till-you-die, heterogeneous like real customers: after each purchase the
+		// customer drops out with their own probability, and buys again after an exponential
+		// gap of their own mean.
 		nOrders := 0
 		if rng.IntN(10) > 0 { // 10% prospects
 			nOrders = 1
-			for rng.Float64() < 0.45 && nOrders < 60 {
+			u := rng.Float64()
+			stay := 0.9 - 0.8*u*u
+			for rng.Float64() < stay && nOrders < 60 {
 				nOrders++
 			}
 		}
+		meanGapHours := 60 * 24 * math.Exp(0.8*rng.NormFloat64())
 		at := p.FirstSeen
 		for j := range nOrders {
-			at = at.Add(time.Duration(1+rng.ExpFloat64()*60*24) * time.Hour)
+			at = at.Add(time.Duration(1+rng.ExpFloat64()*meanGapHours) * time.Hour)
 			amount := decimal.NewFromFloat(math.Round(math.Exp(3.5+0.8*rng.NormFloat64())*100) / 100)
 			o := profiles.CompactOrder{
 				ID: fmt.Sprintf("shop/%d-%d", i, j), At: at, Currency: "GBP", Net: amount, NetBase: amount,
@@ -62,7 +68,7 @@ func synthProfiles(n int, seed uint64) []*profiles.Profile {
 			}
 			if !o.Cancelled {
 				t1 := types[rng.IntN(len(types))]
-				half := amount.Div(decimal.NewFromInt(2))
+				half := amount.Div(decimal.NewFromInt(2)).Round(2)
 				o.Types = []profiles.TypeSpend{{Type: t1, Spend: half}, {Type: types[rng.IntN(len(types))], Spend: amount.Sub(half)}}
 			}
 			p.Orders = append(p.Orders, o)

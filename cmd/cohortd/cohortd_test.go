@@ -306,7 +306,7 @@ func TestRunServesAndStopsOnSIGTERM(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
 		t.Fatalf("status json: %v\n%s", err, r.stdout)
 	}
-	if !st.Running || !st.Ready || st.SchemaVersion < 1 || len(st.Jobs) != 2 || st.Jobs[0].Name != "backup" || st.Jobs[1].Name != "store_stats" {
+	if !st.Running || !st.Ready || st.SchemaVersion < 1 || len(st.Jobs) != 3 || st.Jobs[0].Name != "backup" || st.Jobs[1].Name != "segments" || st.Jobs[2].Name != "store_stats" {
 		t.Errorf("status: %+v", st)
 	}
 	if strings.Contains(r.stdout, adminToken) {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 )
@@ -58,7 +59,8 @@ func main() {
 func commands() map[string]*command {
 	cmds := []*command{runCommand(), configCommand(), statusCommand(), backupCommand(),
 		restoreCommand(), versionCommand(), healthcheckCommand()}
-	cmds = append(cmds, dedupeCommand(), importCommand(), profilesCommand(), qualityCommand())
+	cmds = append(cmds, dedupeCommand(), importCommand(), profilesCommand(), qualityCommand(), segmentsCommand())
+	cmds = append(cmds, predictCommand())
 	m := make(map[string]*command, len(cmds))
 	for _, c := range cmds {
 		m[c.name] = c
@@ -112,6 +114,13 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	g.applyEnv()
 	e := &env{stdout: stdout, stderr: stderr, global: g}
+	if path := os.Getenv("COHORTD_CPUPROFILE"); path != "" { // for performance work
+		if stop, err := startCPUProfile(path); err == nil {
+			defer stop()
+		} else {
+			fmt.Fprintf(stderr, "cohortd: COHORTD_CPUPROFILE: %v\n", err)
+		}
+	}
 	if err := c.run(ctx, e, positional); err != nil {
 		var xe *exitError
 		code := exitFailure
@@ -197,4 +206,20 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// startCPUProfile writes a CPU profile to path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

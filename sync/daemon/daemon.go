@@ -51,6 +51,7 @@ type Daemon struct {
 	scheduler *scheduler.Scheduler
 	server    *server.Server
 	quality   *qualityMetrics
+	segmentsM *segmentMetrics
 	started   time.Time
 }
 
@@ -86,6 +87,10 @@ func New(opts Options) (*Daemon, error) {
 		st.Collector(),
 	)
 	d.quality = newQualityMetrics(d.registry)
+	d.segmentsM = newSegmentMetrics(d.registry)
+	if err := d.loadSegmentMetrics(); err != nil {
+		d.log.Warn().Err(err).Msg("segment sizes of the last recompute could not be read")
+	}
 
 	d.scheduler, err = scheduler.New(scheduler.Options{
 		Location:   cfg.Location(),

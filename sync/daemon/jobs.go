@@ -14,6 +14,7 @@ import (
 const (
 	JobStoreStats = "store_stats"
 	JobBackup     = "backup"
+	JobSegments   = "segments"
 )
 
 // registerJobs adds every job whose schedule is configured. A job with an empty schedule is
@@ -22,6 +23,7 @@ func (d *Daemon) registerJobs() error {
 	jobs := map[string]func(context.Context) error{
 		JobStoreStats: d.refreshStoreStats,
 		JobBackup:     d.backupJob,
+		JobSegments:   d.recomputeSegments,
 	}
 	names := make([]string, 0, len(jobs))
 	for name := range jobs {

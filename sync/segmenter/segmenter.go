@@ -1,0 +1,341 @@
+// Package segmenter runs segmentation over the store: a full recompute reads every profile,
+// fits the population model, scores everyone and stores each profile's memberships, the
+// changes (who entered and left which segment, when and why) and the segment sizes over
+// time. It also computes what each destination should be told (the membership diff).
+//
+// Layout in the memberships bucket:
+//
+//	m/<profile id>      -> Record: the profile's segments
+//	ev/<time>/<profile> -> Event: segments entered and left at one recompute
+//	size/<time>         -> Snapshot: every segment's size after a recompute
+//	model               -> ModelSummary of the last full recompute
+//
+// Times are fixed-width UTC, so byte order is time order. The first recompute of a store is
+// its baseline: it records sizes, not one event per profile.
+package segmenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cohortd/cohortd/profiles"
+	"github.com/cohortd/cohortd/segments"
+	"github.com/cohortd/cohortd/store"
+	"github.com/cohortd/cohortd/store/codec"
+)
+
+const (
+	memberPrefix = "m/"
+	eventPrefix  = "ev/"
+	sizePrefix   = "size/"
+	modelKey     = "model"
+	timeLayout   = "2006-01-02T15:04:05.000000000Z"
+)
+
+// Record is a profile's stored segments.
+type Record struct {
+	Segments []string  `cbor:"1,keyasint" json:"segments"`
+	Since    time.Time `cbor:"2,keyasint" json:"since"` // last change
+}
+
+// Event is one profile's movement at one recompute.
+type Event struct {
+	At        time.Time `cbor:"1,keyasint" json:"at"`
+	ProfileID string    `cbor:"2,keyasint" json:"profile_id"`
+	Entered   []string  `cbor:"3,keyasint,omitempty" json:"entered,omitempty"`
+	Left      []string  `cbor:"4,keyasint,omitempty" json:"left,omitempty"`
+	Reason    string    `cbor:"5,keyasint" json:"reason"` // full recompute, profile changed, new profile, profile removed
+}
+
+// Snapshot is every segment's size after a recompute.
+type Snapshot struct {
+	At       time.Time      `cbor:"1,keyasint" json:"at"`
+	Profiles int            `cbor:"2,keyasint" json:"profiles"`
+	Sizes    map[string]int `cbor:"3,keyasint" json:"sizes"`
+	Entered  int            `cbor:"4,keyasint" json:"entered"` // memberships gained since the last snapshot
+	Left     int            `cbor:"5,keyasint" json:"left"`
+	Baseline bool           `cbor:"6,keyasint,omitempty" json:"baseline,omitempty"`
+}
+
+// ModelSummary is what the last full recompute learned, for `cohortd segments` and status.
+type ModelSummary struct {
+	FittedAt   time.Time                `cbor:"1,keyasint" json:"fitted_at"`
+	Profiles   int                      `cbor:"2,keyasint" json:"profiles"`
+	Customers  int                      `cbor:"3,keyasint" json:"customers"`
+	Prediction segments.Prediction      `cbor:"4,keyasint" json:"prediction"`
+	Clusters   []segments.Cluster       `cbor:"5,keyasint,omitempty" json:"clusters,omitempty"`
+	Took       time.Duration            `cbor:"6,keyasint" json:"took_ns"`
+	Timings    map[string]time.Duration `cbor:"7,keyasint,omitempty" json:"timings_ns,omitempty"`
+}
+
+// Report is the outcome of a recompute.
+type Report struct {
+	Snapshot Snapshot
+	Model    ModelSummary
+	Changed  int // profiles whose segments changed
+}
+
+// LoadFeatures reads every stored profile and extracts its features.
+func LoadFeatures(st *store.Store, opts segments.Options) ([]segments.Features, error) {
+	var feats []segments.Features
+	err := st.View(func(tx *store.Tx) error {
+		var p profiles.Profile
+		return tx.ForEach(store.Profiles, func(k, v []byte) error {
+			p = profiles.Profile{}
+			if err := codec.Unmarshal(v, &p); err != nil {
+				return fmt.Errorf("decode profile %s: %w", k, err)
+			}
+			feats = append(feats, segments.Extract(&p, opts))
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("segmenter: load profiles: %w", err)
+	}
+	return feats, nil
+}
+
+// Recompute is a full recompute at now: every profile is scored against a freshly fitted
+// model and the memberships, their changes and the sizes are stored in one transaction.
+func Recompute(ctx context.Context, st *store.Store, opts segments.Options, now time.Time) (*Report, error) {
+	start := time.Now()
+	feats, err := LoadFeatures(st, opts)
+	if err != nil {
+		return nil, err
+	}
+	loaded := time.Since(start)
+	res, err := segments.Compute(ctx, feats, now, opts)
+	if err != nil {
+		return nil, fmt.Errorf("segmenter: %w", err)
+	}
+	computed := time.Since(start) - loaded
+	rep := &Report{Model: ModelSummary{
+		FittedAt: res.Model.FittedAt, Profiles: res.Model.Profiles, Customers: res.Model.Customers,
+		Prediction: res.Model.Prediction, Clusters: res.Model.Clusters,
+	}}
+	err = st.Update(ctx, func(tx *store.Tx) error {
+		return apply(tx, res.Members, now, "full recompute", true, rep)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("segmenter: store memberships: %w", err)
+	}
+	rep.Model.Took = time.Since(start)
+	rep.Model.Timings = map[string]time.Duration{"load": loaded, "compute": computed, "store": rep.Model.Took - loaded - computed}
+	if err := st.PutValue(ctx, store.Memberships, []byte(modelKey), rep.Model); err != nil {
+		return nil, fmt.Errorf("segmenter: store model: %w", err)
+	}
+	return rep, nil
+}
+
+// apply writes the memberships that changed, an event per changed profile (unless this is
+// the baseline) and a size snapshot. With full, stored profiles missing from members are
+// removed.
+func apply(tx *store.Tx, members []segments.Membership, now time.Time, reason string, full bool, rep *Report) error {
+	stamp := now.UTC().Format(timeLayout)
+	baseline := true
+	if err := tx.ForEachPrefix(store.Memberships, []byte(sizePrefix), func(_, _ []byte) error {
+		baseline = false
+		return errStop
+	}); err != nil && !errors.Is(err, errStop) {
+		return err
+	}
+	old := map[string][]string{}
+	if err := tx.ForEachPrefix(store.Memberships, []byte(memberPrefix), func(k, v []byte) error {
+		var r Record
+		if err := codec.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("decode %s: %w", k, err)
+		}
+		old[string(k[len(memberPrefix):])] = r.Segments
+		return nil
+	}); err != nil {
+		return err
+	}
+	snap := Snapshot{At: now.UTC(), Sizes: map[string]int{}, Baseline: baseline}
+	event := func(id string, before, after []string, why string) error {
+		entered, left := diff(before, after)
+		snap.Entered += len(entered)
+		snap.Left += len(left)
+		rep.Changed++
+		if baseline {
+			return nil
+		}
+		return tx.PutValue(store.Memberships, []byte(eventPrefix+stamp+"/"+id),
+			Event{At: now.UTC(), ProfileID: id, Entered: entered, Left: left, Reason: why})
+	}
+	seen := make(map[string]bool, len(members))
+	for _, m := range members {
+		seen[m.ProfileID] = true
+		for _, s := range m.Segments {
+			snap.Sizes[s]++
+		}
+		before, had := old[m.ProfileID]
+		if had && slices.Equal(before, m.Segments) {
+			continue
+		}
+		why := reason
+		if !had {
+			why = "new profile"
+		}
+		if err := event(m.ProfileID, before, m.Segments, why); err != nil {
+			return err
+		}
+		if err := tx.PutValue(store.Memberships, []byte(memberPrefix+m.ProfileID), Record{Segments: m.Segments, Since: now.UTC()}); err != nil {
+			return err
+		}
+	}
+	snap.Profiles = len(members)
+	if full {
+		for id, before := range old {
+			if seen[id] {
+				continue
+			}
+			if err := event(id, before, nil, "profile removed"); err != nil {
+				return err
+			}
+			if err := tx.Delete(store.Memberships, []byte(memberPrefix+id)); err != nil {
+				return err
+			}
+		}
+	}
+	rep.Snapshot = snap
+	return tx.PutValue(store.Memberships, []byte(sizePrefix+stamp), snap)
+}
+
+var errStop = errors.New("stop")
+
+// diff returns what after has that before has not (entered), and the reverse (left); both
+// inputs are sorted.
+func diff(before, after []string) (entered, left []string) {
+	for _, s := range after {
+		if _, ok := slices.BinarySearch(before, s); !ok {
+			entered = append(entered, s)
+		}
+	}
+	for _, s := range before {
+		if _, ok := slices.BinarySearch(after, s); !ok {
+			left = append(left, s)
+		}
+	}
+	return entered, left
+}
+
+// Memberships returns every stored profile's segments.
+func Memberships(st *store.Store) (map[string][]string, error) {
+	out := map[string][]string{}
+	err := st.View(func(tx *store.Tx) error {
+		return tx.ForEachPrefix(store.Memberships, []byte(memberPrefix), func(k, v []byte) error {
+			var r Record
+			if err := codec.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("decode %s: %w", k, err)
+			}
+			out[string(k[len(memberPrefix):])] = r.Segments
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Snapshots returns the size snapshots, oldest first.
+func Snapshots(st *store.Store) ([]Snapshot, error) {
+	var out []Snapshot
+	err := st.View(func(tx *store.Tx) error {
+		return tx.ForEachPrefix(store.Memberships, []byte(sizePrefix), func(k, v []byte) error {
+			var s Snapshot
+			if err := codec.Unmarshal(v, &s); err != nil {
+				return fmt.Errorf("decode %s: %w", k, err)
+			}
+			out = append(out, s)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// LastModel returns the summary of the last full recompute.
+func LastModel(st *store.Store) (ModelSummary, bool, error) {
+	var m ModelSummary
+	err := st.GetValue(store.Memberships, []byte(modelKey), &m)
+	if errors.Is(err, store.ErrNotFound) {
+		return m, false, nil
+	}
+	return m, err == nil, err
+}
+
+// Movement is how a segment's members came and went: per other segment of the same family,
+// how many moved in from it and out to it; "(none)" when they had no segment of that family.
+type Movement struct {
+	Segment string         `json:"segment"`
+	In      map[string]int `json:"in"`
+	Out     map[string]int `json:"out"`
+}
+
+// History returns the size of a segment at every snapshot and its movement over all events.
+func History(st *store.Store, segment string) ([]Snapshot, Movement, error) {
+	snaps, err := Snapshots(st)
+	if err != nil {
+		return nil, Movement{}, err
+	}
+	mv := Movement{Segment: segment, In: map[string]int{}, Out: map[string]int{}}
+	fam := family(segment)
+	err = st.View(func(tx *store.Tx) error {
+		return tx.ForEachPrefix(store.Memberships, []byte(eventPrefix), func(k, v []byte) error {
+			var e Event
+			if err := codec.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("decode %s: %w", k, err)
+			}
+			if slices.Contains(e.Entered, segment) {
+				mv.In[sibling(e.Left, fam, e.Reason)]++
+			}
+			if slices.Contains(e.Left, segment) {
+				mv.Out[sibling(e.Entered, fam, e.Reason)]++
+			}
+			return nil
+		})
+	})
+	return snaps, mv, err
+}
+
+// family is a built-in segment's family ("rfm" of "rfm-at-risk"); custom segments (no dash
+// family prefix known) are their own family.
+func family(segment string) string {
+	if i := strings.IndexByte(segment, '-'); i > 0 {
+		return segment[:i+1]
+	}
+	return segment
+}
+
+func sibling(list []string, fam, reason string) string {
+	for _, s := range list {
+		if strings.HasPrefix(s, fam) && s != fam {
+			return s
+		}
+	}
+	if reason == "new profile" || reason == "profile removed" {
+		return "(" + reason + ")"
+	}
+	return "(none)"
+}
+
+// SourceKeys returns every stored profile's source record keys ("store/kind/id").
+func SourceKeys(st *store.Store) (map[string][]string, error) {
+	out := map[string][]string{}
+	err := st.View(func(tx *store.Tx) error {
+		return tx.ForEach(store.Profiles, func(k, v []byte) error {
+			var p profiles.Profile
+			if err := codec.Unmarshal(v, &p); err != nil {
+				return fmt.Errorf("decode profile %s: %w", k, err)
+			}
+			keys := make([]string, len(p.Sources))
+			for i, s := range p.Sources {
+				keys[i] = s.Key()
+			}
+			out[p.ID] = keys
+			return nil
+		})
+	})
+	return out, err
+}
