@@ -19,13 +19,14 @@ import { DuckDBInstance, version } from '@duckdb/node-api';
 
 function usage(msg) {
   if (msg) console.error(`rfm.mjs: ${msg}`);
-  console.error('usage: node rfm.mjs INPUT.csv[.gz] ASOF OUTPUT.csv [--tz ZONE] [--last-order]');
+  console.error('usage: node rfm.mjs INPUT.csv[.gz] ASOF OUTPUT.csv [--tz ZONE] [--last-order] [--sql FILE (default rfm.sql)]');
   process.exit(2);
 }
 
 const positional = [];
 let tz = 'Europe/London';
 let lastOrder = false;
+let sqlFile = 'rfm.sql';
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -34,6 +35,9 @@ for (let i = 0; i < argv.length; i++) {
     tz = argv[++i];
   } else if (a.startsWith('--tz=')) {
     tz = a.slice(5);
+  } else if (a === '--sql') {
+    if (i + 1 >= argv.length) usage('--sql needs a file');
+    sqlFile = argv[++i];
   } else if (a === '--last-order') {
     lastOrder = true;
   } else if (a === '-h' || a === '--help') {
@@ -48,7 +52,7 @@ if (positional.length !== 3) usage('need INPUT, ASOF and OUTPUT');
 const [input, asof, output] = positional;
 
 const here = dirname(fileURLToPath(import.meta.url));
-const rfmSQL = readFileSync(join(here, 'rfm.sql'), 'utf8').trim().replace(/;\s*$/, '');
+const rfmSQL = readFileSync(resolve(here, sqlFile), 'utf8').trim().replace(/;\s*$/, '');
 
 // SQL string literal.
 const lit = (s) => `'${String(s).replaceAll("'", "''")}'`;
