@@ -132,27 +132,28 @@ func (m *Model) Score(f *Features, now time.Time) ([]string, error) {
 			segs = append(segs, n)
 		}
 	}
-	add("rfm", f.RFMGroup)
-	add("lifecycle", f.Lifecycle)
-	add("frequency", f.FrequencyTier)
-	add("aov", f.AOVTier)
-	add("country", f.Country)
-	if f.Country != "" && f.Region != "" {
-		add("region", f.Country+"-"+f.Region)
-	}
-	add("continent", f.Continent)
-	add("device", f.Device)
-	add("language", f.Language)
-	add("currency", f.Currency)
-	if f.Risk {
-		segs = append(segs, "risk-high")
-	}
+	// Families in name order, so that the list is usually sorted already.
 	for _, t := range f.TopAffinity {
 		add("affinity", t)
 	}
+	add("aov", f.AOVTier)
 	add("churn", f.ChurnRisk)
 	if len(m.Clusters) > 0 && f.HasOrders {
-		add("cluster", fmt.Sprint(m.cluster(f, today)+1))
+		add("cluster", clusterNames[min(m.cluster(f, today), len(clusterNames)-1)])
+	}
+	add("continent", f.Continent)
+	add("country", f.Country)
+	add("currency", f.Currency)
+	add("device", f.Device)
+	add("frequency", f.FrequencyTier)
+	add("language", f.Language)
+	add("lifecycle", f.Lifecycle)
+	if f.Country != "" && f.Region != "" {
+		add("region", f.Country+"-"+f.Region)
+	}
+	add("rfm", f.RFMGroup)
+	if f.Risk {
+		segs = append(segs, "risk-high")
 	}
 	for _, c := range o.Custom {
 		ok, err := c.Match.Match(f)
@@ -163,9 +164,20 @@ func (m *Model) Score(f *Features, now time.Time) ([]string, error) {
 			segs = append(segs, c.Name)
 		}
 	}
-	slices.Sort(segs)
+	if !slices.IsSorted(segs) {
+		slices.Sort(segs)
+	}
 	return slices.Compact(segs), nil
 }
+
+// clusterNames are the values of cluster segments (cluster-1 ... cluster-20).
+var clusterNames = func() []string {
+	out := make([]string, 20)
+	for i := range out {
+		out[i] = fmt.Sprint(i + 1)
+	}
+	return out
+}()
 
 func (m *Model) aovTier(v float64) string {
 	o := m.opts

@@ -3,6 +3,7 @@ package segments
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"golang.org/x/text/runes"
@@ -86,31 +87,42 @@ func ascii(s string) bool {
 	return true
 }
 
-// nameCache maps (family, value) to the segment name without allocating once a value has
-// been seen: values repeat across millions of profiles (countries, devices, tiers).
+// nameCache maps (family, value) to the segment name without locking or allocating once a
+// value has been seen: values repeat across millions of profiles (countries, devices, tiers),
+// so reads go to an immutable snapshot and the rare new value copies it.
 type nameCache struct {
-	mu sync.RWMutex
-	m  map[string]map[string]string // family -> value -> name ("" when the value has no slug)
+	mu   sync.Mutex                         // serializes writers
+	snap atomic.Pointer[map[nameKey]string] // "" when the value has no slug
 }
 
+type nameKey struct{ family, value string }
+
 func (c *nameCache) name(family, value string) string {
-	c.mu.RLock()
-	n, ok := c.m[family][value]
-	c.mu.RUnlock()
-	if ok {
-		return n
+	k := nameKey{family, value}
+	if m := c.snap.Load(); m != nil {
+		if n, ok := (*m)[k]; ok {
+			return n
+		}
 	}
+	n := ""
 	if v := Slug(value); v != "" {
 		n = family + "-" + v
 	}
 	c.mu.Lock()
-	if c.m == nil {
-		c.m = map[string]map[string]string{}
+	defer c.mu.Unlock()
+	old := c.snap.Load()
+	next := make(map[nameKey]string, 1)
+	if old != nil {
+		if len(*old) > 100000 { // values without end (free-text product types): start over
+			old = nil
+		} else {
+			next = make(map[nameKey]string, len(*old)+1)
+			for kk, vv := range *old {
+				next[kk] = vv
+			}
+		}
 	}
-	if c.m[family] == nil {
-		c.m[family] = map[string]string{}
-	}
-	c.m[family][value] = n
-	c.mu.Unlock()
+	next[k] = n
+	c.snap.Store(&next)
 	return n
 }

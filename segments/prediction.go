@@ -125,27 +125,36 @@ type predKey struct{ x, txDays, tDays int32 }
 // number of orders over the CLV horizon (CLV = that × the expected order value).
 type predVal struct{ pAlive, expected, discounted float64 }
 
-// predCache memoizes predictions per (x, t_x, T) in days: most customers share one with
-// others (all one-time buyers of a day do), and each costs a few hypergeometric series.
+// predCache memoizes predictions per (x, t_x, T) in days: many customers share one (all
+// one-time buyers of a day do), and each costs a few hypergeometric series. Sharded, so the
+// scoring goroutines rarely wait for each other.
 type predCache struct {
-	mu sync.RWMutex
-	m  map[predKey]predVal
+	shards [64]struct {
+		mu sync.Mutex
+		m  map[predKey]predVal
+	}
+}
+
+func (c *predCache) shard(k predKey) int {
+	return int((uint32(k.x)*2654435761 ^ uint32(k.txDays)*40503 ^ uint32(k.tDays)*97) % 64)
 }
 
 func (c *predCache) get(k predKey) (predVal, bool) {
-	c.mu.RLock()
-	v, ok := c.m[k]
-	c.mu.RUnlock()
+	s := &c.shards[c.shard(k)]
+	s.mu.Lock()
+	v, ok := s.m[k]
+	s.mu.Unlock()
 	return v, ok
 }
 
 func (c *predCache) put(k predKey, v predVal) {
-	c.mu.Lock()
-	if c.m == nil || len(c.m) > 1<<21 {
-		c.m = make(map[predKey]predVal)
+	s := &c.shards[c.shard(k)]
+	s.mu.Lock()
+	if s.m == nil || len(s.m) > 1<<16 {
+		s.m = make(map[predKey]predVal)
 	}
-	c.m[k] = v
-	c.mu.Unlock()
+	s.m[k] = v
+	s.mu.Unlock()
 }
 
 // score fills f's predictions, or the fallback when there is no fit.

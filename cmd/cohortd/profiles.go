@@ -16,6 +16,7 @@ import (
 	"github.com/cohortd/cohortd/profiles"
 	"github.com/cohortd/cohortd/store"
 	"github.com/cohortd/cohortd/sync/ingest"
+	"github.com/cohortd/cohortd/sync/segmenter"
 )
 
 func profilesCommand() *command {
@@ -73,11 +74,16 @@ func showProfile(w io.Writer, st *store.Store, q string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
+	segs, _, err := segmenter.ProfileSegments(st, p.ID)
+	if err != nil {
+		return err
+	}
 	if asJSON {
 		return writeJSON(w, struct {
 			profiles.Profile
-			Merges []profiles.MergeAudit `json:"merges"`
-		}{p, audit})
+			Merges   []profiles.MergeAudit `json:"merges"`
+			Segments []string              `json:"segments"`
+		}{p, audit, segs.Segments})
 	}
 	fmt.Fprintf(w, "profile %s\n", p.ID)
 	fmt.Fprintf(w, "  name:       %s %s\n", p.FirstName, p.LastName)
@@ -139,6 +145,9 @@ func showProfile(w io.Writer, st *store.Store, q string, asJSON bool) error {
 		for _, k := range keys {
 			fmt.Fprintf(w, "    %-11s %s\n", k, p.FieldSources[k])
 		}
+	}
+	if len(segs.Segments) > 0 {
+		fmt.Fprintf(w, "  segments:   %s (since %s)\n", strings.Join(segs.Segments, " "), segs.Since.Format("2006-01-02 15:04Z"))
 	}
 	if len(audit) > 0 {
 		fmt.Fprintln(w, "  merges:")

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -69,6 +70,15 @@ func TestSegmentsOnOnlineRetailHead(t *testing.T) {
 		got[row[0]] = row
 	}
 	compareRFM(t, exp, got)
+
+	// profiles show lists the stored segments.
+	r = cohortd(t, "--config", cfg, "profiles", "show", "--json", "retail/customer/12583")
+	var ps struct {
+		Segments []string `json:"segments"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &ps); err != nil || !slices.Contains(ps.Segments, "country-fr") || !slices.Contains(ps.Segments, "lifecycle-lost") {
+		t.Errorf("profiles show segments: %+v %v\n%s", ps, err, r.stdout)
+	}
 
 	// Preview: a rule that matches, and rules with mistakes, pointed at.
 	r = cohortd(t, "--config", cfg, "segments", "preview", "--now", "2011-12-10", "--json", `orders_count >= 2 && country == "GB"`)

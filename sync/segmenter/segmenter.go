@@ -339,3 +339,14 @@ func SourceKeys(st *store.Store) (map[string][]string, error) {
 	})
 	return out, err
 }
+
+// ProfileSegments returns one profile's stored segments and when they last changed (ok false
+// before the first recompute).
+func ProfileSegments(st *store.Store, profileID string) (Record, bool, error) {
+	var r Record
+	err := st.GetValue(store.Memberships, []byte(memberPrefix+profileID), &r)
+	if errors.Is(err, store.ErrNotFound) {
+		return r, false, nil
+	}
+	return r, err == nil, err
+}
