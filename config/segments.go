@@ -48,6 +48,9 @@ func (d *decoder) validateThresholds(s Segments) {
 		d.errAt("segments.predict.churn_high", fmt.Sprintf("segments.predict.churn_high (%v) must not be above churn_medium (%v)", p.ChurnHigh, p.ChurnMedium),
 			"churn-high is P(alive) below churn_high, churn-medium below churn_medium")
 	}
+	if p.CLVMonths < 0 || p.CLVMonths > 60 {
+		d.errAt("segments.predict.clv_months", fmt.Sprintf("segments.predict.clv_months must be between 1 and 60, got %d", p.CLVMonths), "the lifetime value horizon in months, e.g. 12")
+	}
 	if s.Clusters < 0 || s.Clusters > 20 {
 		d.errAt("segments.clusters", fmt.Sprintf("segments.clusters must be between 0 (off) and 20, got %d", s.Clusters), "")
 	}

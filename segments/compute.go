@@ -27,9 +27,10 @@ type Result struct {
 // ExtractAll extracts the features of every profile, in parallel.
 func ExtractAll(ps []*profiles.Profile, opts Options) []Features {
 	feats := make([]Features, len(ps))
+	opts = opts.withDefaults()
 	parallel(len(ps), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			feats[i] = Extract(ps[i], opts)
+			extractInto(&feats[i], ps[i], opts)
 		}
 	})
 	return feats

@@ -68,10 +68,9 @@ type Features struct {
 	PredictedCLV   float64 `expr:"predicted_clv" json:"predicted_clv"`
 	ChurnRisk      string  `expr:"churn_risk" json:"churn_risk,omitempty"` // low, medium, high
 
-	// Time-independent inputs of the time-dependent fields (days since the Unix epoch, UTC;
-	// -1: none) and the purchases, for the predictive models; not visible to rules.
+	// Not visible to rules: the time-independent inputs of the time-dependent fields (calendar
+	// days in the store's time zone since 1970-01-01; -1: none).
 	firstOrderDay, lastOrderDay, firstSeenDay int32
-	orders                                    []orderPoint
 	// The purchase history as the predictive models take it: repeat purchase days (distinct
 	// days after the first), the first and last purchase day, and the mean spend of a repeat
 	// purchase day (same-day orders summed).
@@ -80,19 +79,18 @@ type Features struct {
 	repeatMean              float64
 }
 
-// orderPoint is one purchase: its day (days since the Unix epoch, UTC) and net spend in the
-// base currency.
-type orderPoint struct {
-	day   int32
-	spend float64
-}
-
 // Extract computes a profile's own features: everything but the population scores and the
 // fields that depend on the time of computation, which Model.Score fills.
 func Extract(p *profiles.Profile, opts Options) Features {
-	opts = opts.withDefaults()
+	var f Features
+	extractInto(&f, p, opts.withDefaults())
+	return f
+}
+
+// extractInto is Extract into *f (no copy of the struct); opts has its defaults.
+func extractInto(f *Features, p *profiles.Profile, opts Options) {
 	s := &p.Summary
-	f := Features{
+	*f = Features{
 		ProfileID:      p.ID,
 		OrdersCount:    s.Orders,
 		HasOrders:      s.Orders > 0,
@@ -175,31 +173,31 @@ func Extract(p *profiles.Profile, opts Options) Features {
 	f.Stores = slices.Compact(f.Stores)
 	f.Affinity = affinity(p, opts.AffinityHalfLifeDays)
 	f.TopAffinity = topAffinity(f.Affinity, opts.AffinityTop, opts.AffinityMinShare)
-	for _, o := range p.Orders {
-		if !o.Cancelled && !o.Zero {
-			x := toFloat(o.NetBase)
-			f.orders = append(f.orders, orderPoint{day: dayOf(o.At, opts.Location), spend: x})
-		}
-	}
-	f.repeatDays, f.firstBuyDay, f.lastBuyDay, f.repeatMean = buyingHistory(f.orders)
-	return f
+	f.repeatDays, f.firstBuyDay, f.lastBuyDay, f.repeatMean = buyingHistory(p.Orders, opts.Location)
 }
 
-// buyingHistory merges same-day purchases (orders are oldest first) and returns the number
-// of repeat days, the first and last day, and the mean spend of the repeat days.
-func buyingHistory(orders []orderPoint) (repeat int, first, last int32, mean float64) {
-	if len(orders) == 0 {
-		return 0, -1, -1, 0
-	}
-	first, last = orders[0].day, orders[0].day
+// buyingHistory merges same-day purchases (orders are oldest first; cancelled and zero-value
+// ones do not count) and returns the number of repeat days, the first and last day, and the
+// mean spend of the repeat days.
+func buyingHistory(orders []profiles.CompactOrder, loc *time.Location) (repeat int, first, last int32, mean float64) {
+	first, last = -1, -1
 	var sum float64
-	for _, o := range orders[1:] {
-		if o.day != last {
-			repeat++
-			last = o.day
+	for i := range orders {
+		o := &orders[i]
+		if o.Cancelled || o.Zero {
+			continue
 		}
-		if o.day != first {
-			sum += o.spend
+		day := dayOf(o.At, loc)
+		switch {
+		case first < 0:
+			first, last = day, day
+			continue
+		case day != last:
+			repeat++
+			last = day
+		}
+		if day != first {
+			sum += toFloat(o.NetBase)
 		}
 	}
 	if repeat > 0 {

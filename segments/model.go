@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -48,10 +49,17 @@ func Fit(feats []Features, now time.Time, opts Options) *Model {
 		m.aov = append(m.aov, f.AverageOrderValue)
 	}
 	m.Customers = len(m.orders)
-	for _, v := range [][]float64{m.lastDays, m.orders, m.spend, m.aov} {
-		slices.Sort(v)
-	}
+	// The predictive fit is the longest part; the sorts run beside it.
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for _, v := range [][]float64{m.lastDays, m.orders, m.spend, m.aov} {
+			slices.Sort(v)
+		}
+	}()
 	m.Prediction = fitPrediction(feats, now, opts)
+	wg.Wait()
 	if opts.Clusters > 0 {
 		m.Clusters = fitClusters(feats, dayOf(now, opts.Location), opts.Clusters)
 	}

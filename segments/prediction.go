@@ -81,15 +81,26 @@ func fitPrediction(feats []Features, now time.Time, o Options) Prediction {
 	}
 	p.FittedOn = len(sums)
 	fo := predict.FitOptions{MinRepeatBuyers: o.MinRepeatBuyers}
+	// The two models are independent: fit them side by side.
+	var (
+		gg    predict.GammaGammaFit
+		ggErr error
+		wg    sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		gg, ggErr = predict.FitGammaGamma(sums, fo)
+	}()
 	bg, err := predict.FitBGNBD(sums, fo)
+	wg.Wait()
 	if err != nil || !bg.OK {
 		p.Reason = fallbackReason(bg.Reason, err)
 		return p
 	}
 	p.OK, p.bg = true, bg.BGNBD
 	p.BGNBD.R, p.BGNBD.Alpha, p.BGNBD.A, p.BGNBD.B, p.BGNBD.LogLik = bg.R, bg.Alpha, bg.A, bg.B, bg.LogLik
-	gg, err := predict.FitGammaGamma(sums, fo)
-	if err != nil || !gg.OK {
+	if err := ggErr; err != nil || !gg.OK {
 		p.SpendNote = fallbackReason(gg.Reason, err) + "; predicted_clv is -1"
 		return p
 	}
@@ -191,18 +202,26 @@ func (p *Prediction) score(f *Features, today int32, o Options) {
 
 // predict computes one summary's predictions. The CLV horizon is cut into months; each
 // month's expected orders are discounted at its end, as predict.CustomerLifetimeValue does.
+// Conditional expectations are P(alive) times the expectation of a customer alive at T with
+// the posterior parameters (r+x, α+T, a, b+x), all times evaluated in one series pass.
 func (p *Prediction) predict(s predict.Summary, o Options) predVal {
 	x := float64(s.X)
-	v := predVal{
-		pAlive:   p.bg.PAlive(x, s.TX, s.T),
-		expected: p.bg.ConditionalExpectedPurchases(float64(o.ExpectedDays)/weekDays, x, s.TX, s.T),
-	}
+	pa := p.bg.PAlive(x, s.TX, s.T)
+	post := predict.BGNBD{R: p.bg.R + x, Alpha: p.bg.Alpha + s.T, A: p.bg.A, B: p.bg.B + x}
+	var ts, cum [64]float64
+	n := min(o.CLVMonths, len(ts)-1)
+	ts[0] = float64(o.ExpectedDays) / weekDays
 	month := predict.DaysPerMonth / weekDays
+	for m := 1; m <= n; m++ {
+		ts[m] = float64(m) * month
+	}
+	post.ExpectedPurchasesAt(ts[:n+1], cum[:n+1])
+	v := predVal{pAlive: pa, expected: pa * cum[0]}
 	prev := 0.0
-	for m := 1; m <= o.CLVMonths; m++ {
-		cum := p.bg.ConditionalExpectedPurchases(float64(m)*month, x, s.TX, s.T)
-		v.discounted += (cum - prev) / math.Pow(1+o.DiscountMonthly, float64(m))
-		prev = cum
+	for m := 1; m <= n; m++ {
+		c := pa * cum[m]
+		v.discounted += (c - prev) / math.Pow(1+o.DiscountMonthly, float64(m))
+		prev = c
 	}
 	for _, x := range []*float64{&v.pAlive, &v.expected, &v.discounted} {
 		if math.IsNaN(*x) || math.IsInf(*x, 0) {

@@ -136,3 +136,15 @@ func (s *State) Update(ctx context.Context, changed []*profiles.Profile, removed
 	slices.SortFunc(changes, func(a, b Change) int { return strings.Compare(a.ProfileID, b.ProfileID) })
 	return changes, nil
 }
+
+// All returns every live profile's features, in the order they were added (for a full
+// recompute from memory: Compute(ctx, s.All(), now, opts)).
+func (s *State) All() []Features {
+	out := make([]Features, 0, len(s.index))
+	for i := range s.feats {
+		if s.feats[i].ProfileID != "" {
+			out = append(out, s.feats[i])
+		}
+	}
+	return out
+}

@@ -276,3 +276,83 @@ func expectedAliveQuad(r, alpha, a, b, t float64) float64 {
 		return -math.Expm1(-r*math.Log1p(y)) / p
 	}, a, b)
 }
+
+// ExpectedPurchasesAt sets out[i] to ExpectedPurchases(ts[i]) for every i, sharing one pass of
+// the hypergeometric series across the times: its coefficients do not depend on t, only its
+// argument does. Each time stops at the same term as ExpectedPurchases would, so the results
+// are identical. out must be at least as long as ts.
+func (m BGNBD) ExpectedPurchasesAt(ts, out []float64) {
+	if !m.valid() {
+		for i := range ts {
+			out[i] = math.NaN()
+		}
+		return
+	}
+	c := m.A + m.B - 1
+	if math.Abs(m.A-1) < 1e-4 || !(c > 1e-3) || len(ts) > 64 {
+		for i, t := range ts {
+			out[i] = m.ExpectedPurchases(t)
+		}
+		return
+	}
+	var z, sum, term [64]float64
+	var done [64]bool
+	left := 0
+	for i, t := range ts {
+		switch {
+		case !(t >= 0) || math.IsInf(t, 0):
+			out[i], done[i] = math.NaN(), true
+		case t == 0:
+			out[i], done[i] = 0, true
+		default:
+			z[i], sum[i], term[i] = t/(m.Alpha+t), 1, 1
+			left++
+		}
+	}
+	a, b := m.R, m.B
+	settle := math.Abs(a) + math.Abs(b) + math.Abs(c) + 2
+	for n := 0; n < hyp2f1MaxTerms && left > 0; n++ {
+		fn := float64(n)
+		coef := (a + fn) * (b + fn) / ((c + fn) * (fn + 1))
+		for i := range ts {
+			if done[i] {
+				continue
+			}
+			ratio := coef * z[i]
+			term[i] *= ratio
+			sum[i] += term[i]
+			converged := term[i] == 0
+			if !converged && (math.IsInf(sum[i], 0) || math.IsNaN(sum[i])) {
+				out[i], done[i] = m.ExpectedPurchases(ts[i]), true // the quadrature path
+				left--
+				continue
+			}
+			if !converged && fn >= settle {
+				q := math.Max(math.Abs(ratio), z[i])
+				converged = q < 1 && math.Abs(term[i])*q/(1-q) <= 1e-17*math.Abs(sum[i])
+			}
+			if converged {
+				out[i], done[i] = m.closedForm(sum[i], ts[i]), true
+				left--
+			}
+		}
+	}
+	for i := range ts {
+		if !done[i] {
+			out[i] = m.ExpectedPurchases(ts[i])
+		}
+	}
+}
+
+// closedForm is expectedAlive's closed form given the series value f at t, with its
+// fallback to the quadrature when the result is not usable.
+func (m BGNBD) closedForm(f, t float64) float64 {
+	c := m.A + m.B - 1
+	if f > 0 {
+		v := c / (m.A - 1) * -math.Expm1(math.Log(f)-m.R*math.Log1p(t/m.Alpha))
+		if finite(v) && v >= 0 {
+			return v
+		}
+	}
+	return expectedAliveQuad(m.R, m.Alpha, m.A, m.B, t)
+}

@@ -139,3 +139,24 @@ func TestPredictionsRejectInvalidInput(t *testing.T) {
 		t.Errorf("P(alive) recent %g, lapsed %g", a, b)
 	}
 }
+
+// ExpectedPurchasesAt gives exactly what ExpectedPurchases gives, time by time.
+func TestExpectedPurchasesAtMatches(t *testing.T) {
+	ts := []float64{0, 0.5, 4.3, 13, 26, 39, 52, 104, 520}
+	out := make([]float64, len(ts))
+	for _, m := range []BGNBD{
+		{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426},
+		{R: 2.243, Alpha: 10.5, A: 0.793, B: 4.426},
+		{R: 0.9, Alpha: 2, A: 0.0039, B: 6.65},
+		{R: 0.5, Alpha: 3, A: 1.00001, B: 2}, // near a = 1: quadrature
+		{R: 0.5, Alpha: 3, A: 0.2, B: 0.5},   // a + b <= 1: quadrature
+		{R: 5.5, Alpha: 0.01, A: 3, B: 40},   // z close to 1
+	} {
+		m.ExpectedPurchasesAt(ts, out)
+		for i, tt := range ts {
+			if want := m.ExpectedPurchases(tt); out[i] != want && !(math.IsNaN(want) && math.IsNaN(out[i])) {
+				t.Errorf("%+v t=%v: batch %v, single %v", m, tt, out[i], want)
+			}
+		}
+	}
+}

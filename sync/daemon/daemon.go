@@ -21,6 +21,7 @@ import (
 	"github.com/cohortd/cohortd/config"
 	"github.com/cohortd/cohortd/store"
 	"github.com/cohortd/cohortd/sync/scheduler"
+	"github.com/cohortd/cohortd/sync/segmenter"
 	"github.com/cohortd/cohortd/sync/server"
 )
 
@@ -52,6 +53,7 @@ type Daemon struct {
 	server    *server.Server
 	quality   *qualityMetrics
 	segmentsM *segmentMetrics
+	segmenter *segmenter.Segmenter // created by the first segments job (one job runs at a time)
 	started   time.Time
 }
 

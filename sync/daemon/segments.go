@@ -37,13 +37,18 @@ func newSegmentMetrics(reg prometheus.Registerer) *segmentMetrics {
 	return m
 }
 
-// recomputeSegments is the segments job: a full recompute of every profile's segments.
+// recomputeSegments is the segments job: a full recompute of every profile's segments. The
+// first run reads every profile; later runs refit and rescore from the features kept in
+// memory (profiles change in this process only through the segmenter's updates).
 func (d *Daemon) recomputeSegments(ctx context.Context) error {
-	opts, err := segmenter.BuildOptions(d.cfg)
-	if err != nil {
-		return fmt.Errorf("segments: %w", err)
+	if d.segmenter == nil {
+		opts, err := segmenter.BuildOptions(d.cfg)
+		if err != nil {
+			return fmt.Errorf("segments: %w", err)
+		}
+		d.segmenter = segmenter.New(d.store, opts)
 	}
-	rep, err := segmenter.Recompute(ctx, d.store, opts, time.Now())
+	rep, err := d.segmenter.Recompute(ctx, time.Now())
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cohortd/cohortd/profiles"
@@ -99,16 +100,44 @@ func LoadFeatures(st *store.Store, opts segments.Options) ([]segments.Features, 
 	return feats, nil
 }
 
-// Recompute is a full recompute at now: every profile is scored against a freshly fitted
-// model and the memberships, their changes and the sizes are stored in one transaction.
+// Recompute is a full recompute at now: every stored profile is scored against a freshly
+// fitted model and the memberships, their changes and the sizes are stored in one transaction.
 func Recompute(ctx context.Context, st *store.Store, opts segments.Options, now time.Time) (*Report, error) {
+	return New(st, opts).Recompute(ctx, now)
+}
+
+// Segmenter keeps a store's segmentation between recomputes: every profile's features in
+// memory (segments.State), so a scheduled full recompute refits and rescores without reading
+// and decoding every profile again, and changed profiles are applied incrementally. Safe for
+// concurrent use.
+type Segmenter struct {
+	st    *store.Store
+	opts  segments.Options
+	mu    sync.Mutex
+	state *segments.State
+}
+
+// New returns a Segmenter over st; the first Recompute loads the profiles.
+func New(st *store.Store, opts segments.Options) *Segmenter {
+	return &Segmenter{st: st, opts: opts}
+}
+
+// Recompute fits a new model on every profile and stores everyone's segments.
+func (s *Segmenter) Recompute(ctx context.Context, now time.Time) (*Report, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	start := time.Now()
-	feats, err := LoadFeatures(st, opts)
-	if err != nil {
-		return nil, err
+	var feats []segments.Features
+	if s.state != nil {
+		feats = s.state.All()
+	} else {
+		var err error
+		if feats, err = LoadFeatures(s.st, s.opts); err != nil {
+			return nil, err
+		}
 	}
 	loaded := time.Since(start)
-	res, err := segments.Compute(ctx, feats, now, opts)
+	res, err := segments.Compute(ctx, feats, now, s.opts)
 	if err != nil {
 		return nil, fmt.Errorf("segmenter: %w", err)
 	}
@@ -117,18 +146,66 @@ func Recompute(ctx context.Context, st *store.Store, opts segments.Options, now 
 		FittedAt: res.Model.FittedAt, Profiles: res.Model.Profiles, Customers: res.Model.Customers,
 		Prediction: res.Model.Prediction, Clusters: res.Model.Clusters,
 	}}
-	err = st.Update(ctx, func(tx *store.Tx) error {
+	err = s.st.Update(ctx, func(tx *store.Tx) error {
 		return apply(tx, res.Members, now, "full recompute", true, rep)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("segmenter: store memberships: %w", err)
 	}
+	s.state = segments.NewState(res, now, s.opts)
 	rep.Model.Took = time.Since(start)
 	rep.Model.Timings = map[string]time.Duration{"load": loaded, "compute": computed, "store": rep.Model.Took - loaded - computed}
-	if err := st.PutValue(ctx, store.Memberships, []byte(modelKey), rep.Model); err != nil {
+	if err := s.st.PutValue(ctx, store.Memberships, []byte(modelKey), rep.Model); err != nil {
 		return nil, fmt.Errorf("segmenter: store model: %w", err)
 	}
 	return rep, nil
+}
+
+// Update applies changed and removed profiles incrementally (scored against the last full
+// recompute's model; a new day rescores everyone) and stores what changed. It needs a
+// Recompute first.
+func (s *Segmenter) Update(ctx context.Context, changed []*profiles.Profile, removed []string, now time.Time) ([]segments.Change, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state == nil {
+		return nil, errors.New("segmenter: no full recompute yet")
+	}
+	changes, err := s.state.Update(ctx, changed, removed, now)
+	if err != nil || len(changes) == 0 {
+		return changes, err
+	}
+	stamp := now.UTC().Format(timeLayout)
+	err = s.st.Update(ctx, func(tx *store.Tx) error {
+		for _, c := range changes {
+			entered, left := diff(c.Before, c.After)
+			why := "profile changed"
+			switch {
+			case c.Before == nil:
+				why = "new profile"
+			case c.After == nil:
+				why = "profile removed"
+			}
+			if err := tx.PutValue(store.Memberships, []byte(eventPrefix+stamp+"/"+c.ProfileID),
+				Event{At: now.UTC(), ProfileID: c.ProfileID, Entered: entered, Left: left, Reason: why}); err != nil {
+				return err
+			}
+			key := []byte(memberPrefix + c.ProfileID)
+			if c.After == nil {
+				if err := tx.Delete(store.Memberships, key); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := tx.PutValue(store.Memberships, key, Record{Segments: c.After, Since: now.UTC()}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("segmenter: store changes: %w", err)
+	}
+	return changes, nil
 }
 
 // apply writes the memberships that changed, an event per changed profile (unless this is

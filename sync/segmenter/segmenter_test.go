@@ -195,3 +195,46 @@ func TestDefaultsAgree(t *testing.T) {
 		t.Errorf("config defaults %+v\nsegments defaults %+v", o, d)
 	}
 }
+
+// A Segmenter's incremental updates are stored as events and memberships, and its next full
+// recompute (from the features in memory) gives what a recompute from the store gives.
+func TestSegmenterUpdateThenRecompute(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t, prof("p1", "ann@example.com", 5, "100", "120"), prof("p2", "bob@example.com", 60, "20"))
+	sg := New(st, segments.Options{})
+	if _, err := sg.Recompute(ctx, t0); err != nil {
+		t.Fatal(err)
+	}
+	// p2 orders again; p3 is new.
+	p2 := prof("p2", "bob@example.com", 0, "20", "70")
+	p3 := prof("p3", "cy@example.com", 0, "15")
+	put(t, st, p2, p3)
+	changes, err := sg.Update(ctx, []*profiles.Profile{&p2, &p3}, nil, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 2 || changes[0].ProfileID != "p2" || changes[1].ProfileID != "p3" || changes[1].Before != nil {
+		t.Fatalf("changes: %+v", changes)
+	}
+	rec, ok, err := ProfileSegments(st, "p2")
+	// p2's orders are now 10 days and 0 days old: new (first order within 30 days).
+	if !ok || err != nil || !slices.Contains(rec.Segments, "lifecycle-new") || slices.Contains(rec.Segments, "lifecycle-dormant") {
+		t.Fatalf("p2 stored: %+v %v %v", rec, ok, err)
+	}
+	_, mv, _ := History(st, "lifecycle-new")
+	if mv.In["lifecycle-active"] != 1 || mv.In["(new profile)"] != 1 { // p2 was active (60 days)
+		t.Errorf("movement into new: %+v", mv)
+	}
+	later := t0.Add(3 * 24 * time.Hour)
+	fromMemory, err := sg.Recompute(ctx, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromStore, err := Recompute(ctx, st, segments.Options{}, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromMemory.Snapshot.Sizes, fromStore.Snapshot.Sizes) || fromStore.Changed != 0 {
+		t.Errorf("from memory %v, from the store %v (changed %d)", fromMemory.Snapshot.Sizes, fromStore.Snapshot.Sizes, fromStore.Changed)
+	}
+}
