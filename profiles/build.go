@@ -5,8 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -84,18 +87,24 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
-	slices.SortFunc(customers, func(a, b CustomerRecord) int {
+	sortFunc(customers, func(a, b *CustomerRecord) int {
 		return cmp.Or(cmp.Compare(a.Store, b.Store), cmp.Compare(a.ID, b.ID))
 	})
-	slices.SortFunc(orders, func(a, b OrderRecord) int {
+	sortFunc(orders, func(a, b *OrderRecord) int {
 		return cmp.Or(cmp.Compare(a.Store, b.Store), cmp.Compare(a.ID, b.ID))
 	})
 
+	// The key of each order's identity (orderKeys[i] is orders[i].Ref().Key()).
+	orderKeys := make([]string, len(orders))
+	for i := range orders {
+		orderKeys[i] = orders[i].Ref().Key()
+	}
+
 	// Orders per customer, newest first, for filling empty customer fields.
 	byCustomer := map[string][]int{}
-	for i, o := range orders {
-		if !o.IsGuest() {
-			k := o.Ref().Key()
+	for i := range orders {
+		if !orders[i].IsGuest() {
+			k := orderKeys[i]
 			byCustomer[k] = append(byCustomer[k], i)
 		}
 	}
@@ -117,8 +126,9 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 	for _, c := range customers {
 		known[c.Ref().Key()] = true
 	}
-	for _, o := range orders {
-		k := o.Ref().Key()
+	for i := range orders {
+		o := &orders[i]
+		k := orderKeys[i]
 		if o.IsGuest() || known[k] {
 			continue
 		}
@@ -126,9 +136,9 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 		stub := CustomerRecord{Store: o.Store, ID: o.CustomerID}
 		ids = append(ids, customerIdentity(stub, orders, byCustomer[k], q))
 	}
-	for _, o := range orders {
-		if o.IsGuest() {
-			ids = append(ids, guestIdentity(o, q))
+	for i := range orders {
+		if orders[i].IsGuest() {
+			ids = append(ids, guestIdentity(orders[i], q))
 		}
 	}
 	index := make(map[string]int, len(ids))
@@ -136,9 +146,13 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 		index[r.ref.Key()] = i
 	}
 	// Weak evidence: the IP and user agent of each identity's orders, per day.
-	for _, o := range orders {
-		i, ok := index[o.Ref().Key()]
-		if !ok || o.BrowserIP == "" || o.UserAgent == "" {
+	for j := range orders {
+		o := &orders[j]
+		if o.BrowserIP == "" || o.UserAgent == "" {
+			continue
+		}
+		i, ok := index[orderKeys[j]]
+		if !ok {
 			continue
 		}
 		tok := o.BrowserIP + "|" + o.UserAgent + "|" + o.CreatedAt.UTC().Format(time.DateOnly)
@@ -179,32 +193,62 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 		}
 	}
 	ordersOf := map[string][]int{}
-	for i, o := range orders {
-		k := o.Ref().Key()
+	for i, k := range orderKeys {
 		ordersOf[k] = append(ordersOf[k], i)
 	}
-	for _, root := range roots {
-		members := clusters[root]
-		p := mergeCluster(ids, members)
-		profileOf[members[0]] = p.ID
-		for _, m := range members {
-			profileOf[m] = p.ID
-		}
-		var own []OrderRecord
-		for _, m := range members {
-			for _, oi := range ordersOf[ids[m].ref.Key()] {
-				own = append(own, orders[oi])
+	// The profiles are independent of each other: they are made on every core, each into its
+	// slot, with quality counts per worker added up after.
+	money := make([]orderMoney, len(orders)) // filled as the profiles need them
+	if len(roots) > 0 {
+		out.Profiles = make([]Profile, len(roots))
+	}
+	const chunk = 64
+	workers := min(runtime.GOMAXPROCS(0), (len(roots)+chunk-1)/chunk)
+	counts := make([]qualityCounter, workers)
+	var (
+		next atomic.Int64 // next chunk of roots
+		wg   sync.WaitGroup
+	)
+	for w := range workers {
+		wg.Go(func() {
+			wq := &counts[w]
+			for {
+				lo := int(next.Add(chunk)) - chunk
+				if lo >= len(roots) {
+					return
+				}
+				for i := lo; i < min(lo+chunk, len(roots)); i++ {
+					root := roots[i]
+					members := clusters[root]
+					p := mergeCluster(ids, members)
+					profileOf[members[0]] = p.ID
+					for _, m := range members {
+						profileOf[m] = p.ID
+					}
+					var own []int // indexes in orders
+					for _, m := range members {
+						own = append(own, ordersOf[ids[m].ref.Key()]...)
+					}
+					for _, oi := range own {
+						money[oi] = moneyOf(&orders[oi], opts)
+					}
+					p.Summary = summarize(orders, own, money, opts, wq)
+					p.Orders = compactOrders(orders, own, money, opts)
+					if s, ok := minScore[root]; ok {
+						p.MergeScore = s
+					} else {
+						p.MergeScore = 1
+					}
+					wq.profile(&p)
+					out.Profiles[i] = p
+				}
 			}
-		}
-		p.Summary = summarize(own, opts, q)
-		p.Orders = compactOrders(own, opts)
-		if s, ok := minScore[root]; ok {
-			p.MergeScore = s
-		} else {
-			p.MergeScore = 1
-		}
-		q.profile(&p)
-		out.Profiles = append(out.Profiles, p)
+		})
+	}
+	wg.Wait()
+	for _, c := range counts {
+		q.unconverted += c.unconverted
+		q.withOrders += c.withOrders
 	}
 	linked := map[[2]int]bool{}
 	for _, pr := range res.Merged {
@@ -237,6 +281,22 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 	return out, nil
 }
 
+// sortFunc sorts s into the order slices.SortFunc gives (ties included: it sorts positions
+// with the same algorithm and comparisons), moving each element once rather than swapping
+// large records back and forth.
+func sortFunc[T any](s []T, cmp func(a, b *T) int) {
+	idx := make([]int, len(s))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp(&s[a], &s[b]) })
+	sorted := make([]T, len(s))
+	for i, j := range idx {
+		sorted[i] = s[j]
+	}
+	copy(s, sorted)
+}
+
 func fieldNames(fs []identity.Field) []string {
 	out := make([]string, len(fs))
 	for i, f := range fs {
@@ -265,35 +325,44 @@ func customerIdentity(c CustomerRecord, orders []OrderRecord, own []int, q *qual
 	first, last, email, phone := c.FirstName, c.LastName, c.Email, c.Phone
 	// Fill what the customer record leaves empty from the most recent order that has it.
 	for _, oi := range own {
-		o := orders[oi]
-		osrc := fmt.Sprintf("%s/order/%s", o.Store, o.ID)
-		for _, a := range []struct {
-			addr Address
+		o := &orders[oi]
+		osrc := "" // the order's source, made when a field is taken from it
+		from := func(tag string) string {
+			if osrc == "" {
+				osrc = fmt.Sprintf("%s/order/%s", o.Store, o.ID)
+			}
+			if tag == "" {
+				return osrc
+			}
+			return osrc + " (" + tag + ")"
+		}
+		for _, a := range [...]struct {
+			addr *Address
 			tag  string
-		}{{o.Billing, "billing"}, {o.Shipping, "shipping"}} {
+		}{{&o.Billing, "billing"}, {&o.Shipping, "shipping"}} {
 			if first == "" && a.addr.FirstName != "" {
-				first, r.sources["first_name"] = a.addr.FirstName, osrc+" ("+a.tag+")"
+				first, r.sources["first_name"] = a.addr.FirstName, from(a.tag)
 				r.filledBy++
 			}
 			if last == "" && a.addr.LastName != "" {
-				last, r.sources["last_name"] = a.addr.LastName, osrc+" ("+a.tag+")"
+				last, r.sources["last_name"] = a.addr.LastName, from(a.tag)
 				r.filledBy++
 			}
 			if phone == "" && a.addr.Phone != "" {
-				phone, r.sources["phone"] = a.addr.Phone, osrc+" ("+a.tag+")"
+				phone, r.sources["phone"] = a.addr.Phone, from(a.tag)
 				r.filledBy++
 			}
 			if addr.IsZero() && !a.addr.IsZero() {
-				addr, r.sources["address"] = a.addr, osrc+" ("+a.tag+")"
+				addr, r.sources["address"] = *a.addr, from(a.tag)
 				r.filledBy++
 			}
 		}
 		if email == "" && o.Email != "" {
-			email, r.sources["email"] = o.Email, osrc
+			email, r.sources["email"] = o.Email, from("")
 			r.filledBy++
 		}
 		if phone == "" && o.Phone != "" {
-			phone, r.sources["phone"] = o.Phone, osrc
+			phone, r.sources["phone"] = o.Phone, from("")
 			r.filledBy++
 		}
 	}
@@ -377,11 +446,25 @@ func identityRecord(r identityRec) identity.Record {
 	return identity.Record{ID: r.ref.Key(), Fields: f, Weak: r.weak}
 }
 
-// summarize folds a profile's orders into its summary. Cancelled orders count as
-// cancellations, not spend; refunds reduce spend.
-func summarize(orders []OrderRecord, opts BuildOptions, q *qualityCounter) OrderSummary {
+// orderMoney is an order's net total (total minus refunds) and what toBase makes of it,
+// worked out once for summarize and compactOrders.
+type orderMoney struct {
+	net, netBase, refBase decimal.Decimal
+	ok                    bool // converted
+}
+
+func moneyOf(o *OrderRecord, opts BuildOptions) orderMoney {
+	m := orderMoney{net: o.Total.Sub(o.Refunded)}
+	m.netBase, m.refBase, m.ok = toBase(o, m.net, opts)
+	return m
+}
+
+// summarize folds a profile's orders (orders[i] for i in own, money[i] their amounts) into its
+// summary. Cancelled orders count as cancellations, not spend; refunds reduce spend.
+func summarize(orders []OrderRecord, own []int, money []orderMoney, opts BuildOptions, q *qualityCounter) OrderSummary {
 	s := OrderSummary{BaseCurrency: opts.BaseCurrency}
-	for _, o := range orders {
+	for _, oi := range own {
+		o := &orders[oi]
 		if !o.CancelledAt.IsZero() {
 			s.Cancellations++
 			continue
@@ -397,7 +480,7 @@ func summarize(orders []OrderRecord, opts BuildOptions, q *qualityCounter) Order
 		if o.CreatedAt.After(s.LastOrder) {
 			s.LastOrder = o.CreatedAt
 		}
-		net := o.Total.Sub(o.Refunded)
+		net := money[oi].net
 		if o.Refunded.IsPositive() {
 			s.Refunds++
 		}
@@ -405,7 +488,7 @@ func summarize(orders []OrderRecord, opts BuildOptions, q *qualityCounter) Order
 			s.Totals = map[string]decimal.Decimal{}
 		}
 		s.Totals[o.Currency] = s.Totals[o.Currency].Add(net)
-		netBase, refBase, ok := toBase(o, net, opts)
+		netBase, refBase, ok := money[oi].netBase, money[oi].refBase, money[oi].ok
 		if !ok {
 			s.Unconverted++
 			q.unconverted++
@@ -447,17 +530,19 @@ func summarize(orders []OrderRecord, opts BuildOptions, q *qualityCounter) Order
 	return s
 }
 
-// compactOrders keeps what segments need of each order, oldest first.
-func compactOrders(orders []OrderRecord, opts BuildOptions) []CompactOrder {
-	out := make([]CompactOrder, 0, len(orders))
-	for _, o := range orders {
-		net := o.Total.Sub(o.Refunded)
+// compactOrders keeps what segments need of each order (orders[i] for i in own, money[i] their
+// amounts), oldest first.
+func compactOrders(orders []OrderRecord, own []int, money []orderMoney, opts BuildOptions) []CompactOrder {
+	out := make([]CompactOrder, 0, len(own))
+	for _, oi := range own {
+		o := &orders[oi]
+		net := money[oi].net
 		c := CompactOrder{
 			ID: o.Store + "/" + o.ID, At: o.CreatedAt.UTC(), Currency: o.Currency, Net: net,
 			Cancelled: !o.CancelledAt.IsZero(), Refunded: o.Refunded.IsPositive(),
 			Device: DeviceClass(o.UserAgent),
 		}
-		c.NetBase, _, c.Converted = toBase(o, net, opts)
+		c.NetBase, c.Converted = money[oi].netBase, money[oi].ok
 		c.Zero = !c.Cancelled && !isPurchase(o)
 		for _, l := range o.Lines {
 			c.Items += max(l.Quantity, 0)
@@ -465,7 +550,7 @@ func compactOrders(orders []OrderRecord, opts BuildOptions) []CompactOrder {
 			if key == "" || !c.Converted || o.Total.IsZero() || c.Cancelled || c.Zero {
 				continue
 			}
-			spend := l.Price.Mul(decimal.NewFromInt(int64(l.Quantity))).Mul(c.NetBase).Div(o.Total)
+			spend := l.Price.Mul(decimal.NewFromInt(int64(l.Quantity))).Mul(c.NetBase).Div(o.Total).Round(4)
 			if i := slices.IndexFunc(c.Types, func(t TypeSpend) bool { return t.Type == key }); i >= 0 {
 				c.Types[i].Spend = c.Types[i].Spend.Add(spend)
 			} else {
@@ -481,7 +566,7 @@ func compactOrders(orders []OrderRecord, opts BuildOptions) []CompactOrder {
 // isPurchase reports whether an order bought something: a positive total, or at least one line
 // with a positive quantity and price. Free orders (samples, zero-price adjustments) are counted
 // apart and left out of frequency and spend.
-func isPurchase(o OrderRecord) bool {
+func isPurchase(o *OrderRecord) bool {
 	if o.Total.IsPositive() {
 		return true
 	}
@@ -494,7 +579,7 @@ func isPurchase(o OrderRecord) bool {
 }
 
 // toBase converts an order's net and refunded amounts to the base currency.
-func toBase(o OrderRecord, net decimal.Decimal, opts BuildOptions) (decimal.Decimal, decimal.Decimal, bool) {
+func toBase(o *OrderRecord, net decimal.Decimal, opts BuildOptions) (decimal.Decimal, decimal.Decimal, bool) {
 	if o.Currency == opts.BaseCurrency || opts.BaseCurrency == "" {
 		return net, o.Refunded, true
 	}

@@ -11,8 +11,11 @@ import (
 	"io"
 	"maps"
 	"os"
+	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/term"
@@ -63,12 +66,23 @@ func importCommand() *command {
 // importFiles streams every file into the store, then rebuilds the profiles.
 func importFiles(ctx context.Context, e *env, st *store.Store, cfg *config.Config, sc config.Store, files []string, rebuild bool) error {
 	w := ingest.NewWriter(st, 2000)
+	w.Keep = rebuild // the rebuild takes the run's records from memory
 	log, err := e.logger()
 	if err != nil {
 		return err
 	}
+	defer func() {
+		// After an error, let the batches handed over to the writer commit, drop the one being
+		// filled (a cancelled Flush sends nothing), and stop the writer before the store closes.
+		stop, cancel := context.WithCancel(ctx)
+		cancel()
+		_ = w.Flush(stop)
+	}()
+	gc := relaxGC(importGCPercent, importRelaxedLiveHeap)
+	defer gc.restore()
 	w.OnCommit = func(n int) {
 		log.Debug().Str("store", sc.ID).Int("records_committed", n).Msg("import: batch committed")
+		gc.check()
 	}
 	bad := 0
 	for _, f := range files {
@@ -91,7 +105,7 @@ func importFiles(ctx context.Context, e *env, st *store.Store, cfg *config.Confi
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	res, err := ingest.Rebuild(ctx, st, opts)
+	res, err := ingest.RebuildAfter(ctx, st, opts, w)
 	if err != nil {
 		return err
 	}
@@ -131,12 +145,15 @@ func importFile(ctx context.Context, e *env, w *ingest.Writer, sc config.Store, 
 	r = io.TeeReader(r, prog)
 	defer prog.done()
 	if strings.HasSuffix(path, ".gz") {
-		gz, err := gzip.NewReader(r)
+		gz, err := gzip.NewReader(bufio.NewReaderSize(r, 1<<16)) // fewer, larger reads than its own 4 KiB buffer
 		if err != nil {
 			return csvfile.Report{}, fmt.Errorf("import %s: %w", path, err)
 		}
 		defer gz.Close()
-		r = gz
+		// Decompress on another goroutine, ahead of the parsing.
+		ra := newReadAhead(gz, 256<<10, 4)
+		defer ra.Close()
+		r = ra
 	}
 	br := bufio.NewReaderSize(r, 1<<16)
 	header, err := peekHeader(br)
@@ -144,20 +161,27 @@ func importFile(ctx context.Context, e *env, w *ingest.Writer, sc config.Store, 
 		return csvfile.Report{}, fmt.Errorf("import %s: %w", path, err)
 	}
 	loc := cfg.Location()
+	// The file is parsed on another goroutine while this one stores the records.
 	addCustomer := func(c profiles.CustomerRecord) error { return w.AddCustomer(ctx, c) }
 	addOrder := func(o profiles.OrderRecord) error { return w.AddOrder(ctx, o) }
 	var rep csvfile.Report
 	switch format, ok := csvfile.Detect(header); {
 	case ok && format == csvfile.FormatShopifyCustomers:
-		rep, err = csvfile.ReadShopifyCustomers(br, sc.ID, addCustomer)
+		rep, err = pipeline(ctx, func(emit func(profiles.CustomerRecord) error) (csvfile.Report, error) {
+			return csvfile.ReadShopifyCustomers(br, sc.ID, emit)
+		}, addCustomer)
 	case ok && format == csvfile.FormatShopifyOrders:
-		rep, err = csvfile.ReadShopifyOrders(br, sc.ID, loc, addOrder)
+		rep, err = pipeline(ctx, func(emit func(profiles.OrderRecord) error) (csvfile.Report, error) {
+			return csvfile.ReadShopifyOrders(br, sc.ID, loc, emit)
+		}, addOrder)
 	case len(sc.Mapping) > 0:
 		m, merr := csvfile.MappingFromConfig(sc.Mapping)
 		if merr != nil {
 			return csvfile.Report{}, &exitError{code: exitUsage, err: fmt.Errorf("store %q mapping: %w", sc.ID, merr)}
 		}
-		rep, err = csvfile.ReadOrders(br, sc.ID, m, loc, addOrder)
+		rep, err = pipeline(ctx, func(emit func(profiles.OrderRecord) error) (csvfile.Report, error) {
+			return csvfile.ReadOrders(br, sc.ID, m, loc, emit)
+		}, addOrder)
 	default:
 		return csvfile.Report{}, usageErr("%s: not a Shopify customer or order export, and store %q has no column mapping (add stores[].mapping, see examples/cohortd.yaml)", path, sc.ID)
 	}
@@ -165,6 +189,181 @@ func importFile(ctx context.Context, e *env, w *ingest.Writer, sc config.Store, 
 		return rep, fmt.Errorf("import %s: %w", path, err)
 	}
 	return rep, nil
+}
+
+// An import allocates much that stays live (the records of the run, kept for the rebuild), so
+// the collector runs less often during one: with GOGC=400 the UCI Online Retail import takes
+// about 0.63 s instead of 0.75 s (1.1 s of CPU instead of 1.3 s) for 240 MB of peak RSS instead
+// of 210 MB. Once the live heap passes importRelaxedLiveHeap the usual setting comes back, so a
+// big import does not grow to five times its live heap. A GOGC set in the environment wins.
+const (
+	importGCPercent       = 400
+	importRelaxedLiveHeap = 128 << 20
+)
+
+// relaxedGC is a raised GC percent, given back by restore or once the live heap passes limit.
+type relaxedGC struct {
+	mu     sync.Mutex
+	on     bool
+	old    int
+	limit  uint64
+	sample []metrics.Sample
+}
+
+func relaxGC(percent int, limit uint64) *relaxedGC {
+	g := &relaxedGC{limit: limit, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+	if os.Getenv("GOGC") == "" {
+		g.old, g.on = debug.SetGCPercent(percent), true
+	}
+	return g
+}
+
+// check restores the GC percent if the live heap has grown past the limit.
+func (g *relaxedGC) check() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.on {
+		return
+	}
+	metrics.Read(g.sample)
+	if g.sample[0].Value.Kind() == metrics.KindUint64 && g.sample[0].Value.Uint64() > g.limit {
+		debug.SetGCPercent(g.old)
+		g.on = false
+	}
+}
+
+func (g *relaxedGC) restore() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.on {
+		debug.SetGCPercent(g.old)
+		g.on = false
+	}
+}
+
+// pipelineBatch is how many records the reading goroutine hands over at a time.
+const pipelineBatch = 256
+
+// pipeline runs read on a goroutine of its own and passes what it emits, in order, to add on
+// the calling goroutine, so that parsing a file overlaps storing its records. An error from
+// add stops the reading and is returned; otherwise read's report and error are.
+func pipeline[T any](ctx context.Context, read func(emit func(T) error) (csvfile.Report, error), add func(T) error) (csvfile.Report, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		ch      = make(chan []T, 4)
+		rep     csvfile.Report
+		readErr error
+	)
+	go func() {
+		defer close(ch)
+		batch := make([]T, 0, pipelineBatch)
+		send := func() error {
+			select {
+			case ch <- batch:
+				batch = make([]T, 0, pipelineBatch)
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		rep, readErr = read(func(v T) error {
+			if batch = append(batch, v); len(batch) == cap(batch) {
+				return send()
+			}
+			return nil
+		})
+		if readErr == nil && len(batch) > 0 {
+			readErr = send()
+		}
+	}()
+	var addErr error
+	for batch := range ch { // ranges until the reader is done, so rep and readErr are set after
+		for _, v := range batch {
+			if addErr != nil {
+				break
+			}
+			if addErr = add(v); addErr != nil {
+				cancel()
+			}
+		}
+	}
+	if addErr != nil {
+		return rep, addErr
+	}
+	return rep, readErr
+}
+
+// readAhead reads r on a goroutine of its own, up to n blocks ahead of its reader.
+type readAhead struct {
+	full, free chan []byte
+	cur, last  []byte
+	err        error // why r ended; set before full is closed
+	stop       chan struct{}
+	done       chan struct{}
+}
+
+func newReadAhead(r io.Reader, size, n int) *readAhead {
+	ra := &readAhead{full: make(chan []byte, n), free: make(chan []byte, n), stop: make(chan struct{}), done: make(chan struct{})}
+	for range n {
+		ra.free <- make([]byte, size)
+	}
+	go func() {
+		defer close(ra.done)
+		for {
+			var buf []byte
+			select {
+			case buf = <-ra.free:
+			case <-ra.stop:
+				return
+			}
+			// Fill the block (as io.ReadFull, but keeping r's own error, such as gzip's
+			// io.ErrUnexpectedEOF for a truncated file).
+			buf = buf[:cap(buf)]
+			k, err := 0, error(nil)
+			for k < len(buf) && err == nil {
+				var n int
+				n, err = r.Read(buf[k:])
+				k += n
+			}
+			if k > 0 {
+				select {
+				case ra.full <- buf[:k]:
+				case <-ra.stop:
+					return
+				}
+			}
+			if err != nil {
+				ra.err = err
+				close(ra.full)
+				return
+			}
+		}
+	}()
+	return ra
+}
+
+func (ra *readAhead) Read(p []byte) (int, error) {
+	for len(ra.cur) == 0 {
+		if ra.last != nil {
+			ra.free <- ra.last[:0]
+			ra.last = nil
+		}
+		b, ok := <-ra.full
+		if !ok {
+			return 0, ra.err
+		}
+		ra.cur, ra.last = b, b
+	}
+	n := copy(p, ra.cur)
+	ra.cur = ra.cur[n:]
+	return n, nil
+}
+
+// Close stops the reading goroutine and waits for it.
+func (ra *readAhead) Close() {
+	close(ra.stop)
+	<-ra.done
 }
 
 // peekHeader reads the CSV header without consuming it.

@@ -1,6 +1,7 @@
 package csvfile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -182,11 +183,13 @@ func ReadOrders(r io.Reader, store string, m Mapping, loc *time.Location, fn fun
 	}
 
 	var (
+		rp       = newRowParser(layouts, loc)
 		cur      *profiles.OrderRecord
 		curKey   string
 		curLast  int
 		totalSet bool
-		lineSum  decimal.Decimal
+		lineSum  lineSum
+		lines    lineSlab // the current order's lines
 	)
 	flush := func() error {
 		if cur == nil {
@@ -195,8 +198,9 @@ func ReadOrders(r io.Reader, store string, m Mapping, loc *time.Location, fn fun
 		}
 		o := *cur
 		cur, curKey = nil, ""
+		o.Lines = lines.take()
 		if !totalSet {
-			o.Total = lineSum
+			o.Total = lineSum.decimal()
 		}
 		fill(&o.Currency, m.DefaultCurrency)
 		if m.CancelledPrefix != "" && strings.HasPrefix(o.ID, m.CancelledPrefix) {
@@ -209,99 +213,107 @@ func ReadOrders(r io.Reader, store string, m Mapping, loc *time.Location, fn fun
 		return nil
 	}
 
+	// Rows are read as bytes: only what an order keeps becomes a string.
 	for {
-		rec, err := t.next()
+		rec, err := t.nextFields()
 		if err == io.EOF {
 			return rep, flush()
 		}
 		if err != nil {
 			return rep, err
 		}
-		id := get(rec, orderID)
-		if id == "" {
+		id := field(rec, orderID)
+		if len(id) == 0 {
 			t.bad(t.header[orderID], errMissing)
 			continue
 		}
-		if id != curKey {
+		if string(id) != curKey {
 			if err := flush(); err != nil {
 				return rep, err
 			}
-			curKey = id
+			curKey = string(id)
 		}
-		cust, mail := strings.TrimLeft(get(rec, customerID), "'"), get(rec, email)
-		if cust == "" && mail == "" && (cur == nil || cur.CustomerID == "" && cur.Email == "") {
+		cust, mail := bytes.TrimLeft(field(rec, customerID), "'"), field(rec, email)
+		if len(cust) == 0 && len(mail) == 0 && (cur == nil || cur.CustomerID == "" && cur.Email == "") {
 			rep.skip(SkipNoIdentity, 1)
 			continue
 		}
 
 		// Parse the row's values before touching the order: a bad row adds nothing.
-		s := get(rec, date)
-		if s == "" {
+		s := field(rec, date)
+		if len(s) == 0 {
 			t.bad(t.header[date], errMissing)
 			continue
 		}
-		at, err := parseTime(s, layouts, loc)
+		at, err := rp.time(s)
 		if err != nil {
 			t.bad(t.header[date], err)
 			continue
 		}
 		var rowTotal *decimal.Decimal
-		if s := get(rec, total); s != "" {
-			d, err := parseAmount(s)
+		if s := field(rec, total); len(s) != 0 {
+			a, err := rp.amount(s)
 			if err != nil {
 				t.bad(t.header[total], err)
 				continue
 			}
-			rowTotal = &d
+			rowTotal = &a.d
 		}
-		var li *profiles.LineItem
-		q, p, pid, ttl := get(rec, quantity), get(rec, unitPrice), get(rec, productID), get(rec, title)
-		if q != "" || p != "" || pid != "" || ttl != "" {
-			l := profiles.LineItem{ProductID: pid, Title: ttl, ProductType: get(rec, prodType), Vendor: get(rec, vendor), Quantity: 1, Price: decimal.Zero}
+		var (
+			li    profiles.LineItem
+			price = amount{d: decimal.Zero, exp: 1, small: true} // decimal.Zero is 0e1
+		)
+		q, p, pid, ttl := field(rec, quantity), field(rec, unitPrice), field(rec, productID), field(rec, title)
+		hasLine := len(q) != 0 || len(p) != 0 || len(pid) != 0 || len(ttl) != 0
+		if hasLine {
+			li.Quantity = 1
 			if quantity >= 0 {
-				if q == "" {
+				if len(q) == 0 {
 					t.bad(t.header[quantity], errMissing)
 					continue
 				}
-				if l.Quantity, err = parseQuantity(q); err != nil {
+				if li.Quantity, err = parseQuantityBytes(q); err != nil {
 					t.bad(t.header[quantity], err)
 					continue
 				}
 			}
 			if unitPrice >= 0 {
-				if p == "" {
+				if len(p) == 0 {
 					t.bad(t.header[unitPrice], errMissing)
 					continue
 				}
-				if l.Price, err = parseAmount(p); err != nil {
+				if price, err = rp.amount(p); err != nil {
 					t.bad(t.header[unitPrice], err)
 					continue
 				}
 			}
-			li = &l
+			li.Price = price.d
+			li.ProductID, li.Title = rp.intern(pid), rp.intern(ttl)
+			li.ProductType, li.Vendor = rp.intern(field(rec, prodType)), rp.intern(field(rec, vendor))
 		}
 
 		if cur == nil {
-			cur = &profiles.OrderRecord{Store: store, ID: id, CreatedAt: at, Total: decimal.Zero, Refunded: decimal.Zero}
-			totalSet, lineSum = false, decimal.Zero
+			cur = &profiles.OrderRecord{Store: store, ID: curKey, CreatedAt: at, Total: decimal.Zero, Refunded: decimal.Zero}
+			totalSet = false
+			lineSum.reset()
 		}
 		curLast = t.row
-		fill(&cur.CustomerID, cust)
-		fill(&cur.Email, mail)
-		fill(&cur.Phone, get(rec, phone))
-		fill(&cur.Currency, get(rec, currency))
-		fill(&cur.UserAgent, get(rec, userAgent))
-		fill(&cur.Billing.FirstName, get(rec, firstName))
-		fill(&cur.Billing.LastName, get(rec, lastName))
-		fill(&cur.Billing.Country, get(rec, country))
-		fill(&cur.Billing.City, get(rec, city))
-		fill(&cur.Billing.Postcode, get(rec, postcode))
+		fillBytes(&cur.CustomerID, cust, rp.intern)
+		fillBytes(&cur.Email, mail, toString)
+		fillBytes(&cur.Phone, field(rec, phone), toString)
+		fillBytes(&cur.Currency, field(rec, currency), rp.intern)
+		fillBytes(&cur.UserAgent, field(rec, userAgent), rp.intern)
+		fillBytes(&cur.Billing.FirstName, field(rec, firstName), toString)
+		fillBytes(&cur.Billing.LastName, field(rec, lastName), toString)
+		fillBytes(&cur.Billing.Country, field(rec, country), rp.intern)
+		fillBytes(&cur.Billing.City, field(rec, city), rp.intern)
+		fillBytes(&cur.Billing.Postcode, field(rec, postcode), toString)
 		if rowTotal != nil && !totalSet {
 			cur.Total, totalSet = *rowTotal, true
 		}
-		if li != nil {
-			cur.Lines = append(cur.Lines, *li)
-			lineSum = lineSum.Add(li.Price.Mul(decimal.New(int64(li.Quantity), 0)))
+		if hasLine {
+			lines.add(li)
+			lineSum.add(price, li.Quantity)
 		}
 	}
 }

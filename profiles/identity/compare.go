@@ -298,8 +298,16 @@ func maxJW(va, vb []string) float64 {
 // compare returns the comparison vector of records a and b: 4 bits of level per field.
 func (ft *features) compare(a, b int) uint64 {
 	var v uint64
+	// ft.get(a, f) and ft.get(b, f) for every f, with the record lookups done once; a field
+	// empty on either side is level 0 (as bestLevel says) without looking at the values.
+	ca, cb := ft.cum[a*(nF+1):(a+1)*(nF+1)], ft.cum[b*(nF+1):(b+1)*(nF+1)]
+	sa, sb := ft.start[a], ft.start[b]
+	va, vb := ft.vals[a>>featChunkBits], ft.vals[b>>featChunkBits]
 	for f := 0; f < nF; f++ {
-		l := bestLevel(f, ft.get(a, f), ft.get(b, f))
+		if ca[f] == ca[f+1] || cb[f] == cb[f+1] {
+			continue
+		}
+		l := bestLevel(f, va[sa+uint32(ca[f]):sa+uint32(ca[f+1])], vb[sb+uint32(cb[f]):sb+uint32(cb[f+1])])
 		v |= uint64(l) << (4 * f)
 	}
 	lf, ll := level(v, fFirst), level(v, fLast)

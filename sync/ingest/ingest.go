@@ -16,8 +16,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/cohortd/cohortd/profiles"
 	"github.com/cohortd/cohortd/profiles/identity"
@@ -40,6 +46,10 @@ const (
 // that comes back later in the same run (a CSV whose rows of one order are not contiguous) is
 // merged into what the run already stored for it, while a later run replaces it, so
 // re-importing a file gives the same result.
+//
+// Records are encoded as they are added, and each full batch is committed on a goroutine of
+// the Writer's while the next one fills. Flush commits the rest and waits for every commit;
+// the counters are to be read after it. A run must end with Flush.
 type Writer struct {
 	st      *store.Store
 	batch   []pending
@@ -51,14 +61,43 @@ type Writer struct {
 	// Committed counts the records of committed transactions (stored, stale or replayed):
 	// once counted, a record survives a crash.
 	Committed int
-	// OnCommit, if set, is called after each committed transaction with Committed.
+	// OnCommit, if set, is called after each committed transaction with Committed, on the
+	// Writer's committing goroutine.
 	OnCommit func(committed int)
+	// Keep, set before the first record, keeps in memory every record the run stored (or found
+	// stored as it is), as it is in the store once its transaction committed: RebuildAfter then
+	// need not decode them back, nor a split order its first part.
+	Keep bool
+
+	customers map[string]*profiles.CustomerRecord // kept records by key
+	orders    map[string]*profiles.OrderRecord
+	keys      []string // keys of the kept records, in the order they were first stored
+	// fresh says the run found no source record stored when it began: every record stored
+	// after it is one of the run's, kept.
+	fresh   bool
+	commits int
+	enc     encoder // for Add's goroutine
+	// joinUndecodable is encoder.undecodable for the orders the committing goroutine joined.
+	joinUndecodable bool
+
+	// The committing goroutine, while one runs: it owns seen, the counters and the kept
+	// records until Flush has waited for it.
+	queue chan commitJob
+	done  chan struct{}
+	mu    sync.Mutex
+	err   error // the first failed commit: the run stops there
 }
 
 type pending struct {
 	key     []byte
 	updated time.Time
-	value   any
+	value   any    // *profiles.CustomerRecord or *profiles.OrderRecord
+	data    []byte // value encoded
+}
+
+type commitJob struct {
+	ctx   context.Context
+	batch []pending
 }
 
 // NewWriter returns a Writer that commits every size records.
@@ -66,64 +105,166 @@ func NewWriter(st *store.Store, size int) *Writer {
 	if size <= 0 {
 		size = 1000
 	}
-	return &Writer{st: st, size: size, seen: map[string]bool{}}
+	return &Writer{st: st, size: size, seen: map[string]bool{},
+		customers: map[string]*profiles.CustomerRecord{}, orders: map[string]*profiles.OrderRecord{},
+		enc: encoder{decimals: map[decimal.Decimal][]byte{}}}
 }
 
 // AddCustomer queues a customer record.
 func (w *Writer) AddCustomer(ctx context.Context, c profiles.CustomerRecord) error {
-	return w.add(ctx, pending{key: []byte(customerPrefix + c.Store + "/" + c.ID), updated: c.UpdatedAt, value: c})
+	return w.add(ctx, pending{key: []byte(customerPrefix + c.Store + "/" + c.ID), updated: c.UpdatedAt, value: &c})
 }
 
 // AddOrder queues an order record.
 func (w *Writer) AddOrder(ctx context.Context, o profiles.OrderRecord) error {
-	return w.add(ctx, pending{key: []byte(orderPrefix + o.Store + "/" + o.ID), updated: o.UpdatedAt, value: o})
+	return w.add(ctx, pending{key: []byte(orderPrefix + o.Store + "/" + o.ID), updated: o.UpdatedAt, value: &o})
 }
 
 func (w *Writer) add(ctx context.Context, p pending) error {
+	if err := w.failed(); err != nil {
+		return err
+	}
+	data, err := w.enc.encode(p.value)
+	if err != nil {
+		return fmt.Errorf("ingest: encode %s: %w", p.key, err)
+	}
+	p.data = data
+	if w.batch == nil {
+		w.batch = make([]pending, 0, w.size)
+	}
 	w.batch = append(w.batch, p)
 	if len(w.batch) >= w.size {
-		return w.Flush(ctx)
+		return w.send(ctx)
 	}
 	return nil
 }
 
-// Flush commits the queued records in one transaction.
-func (w *Writer) Flush(ctx context.Context) error {
+func (w *Writer) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// send hands the batch to the committing goroutine, starting it if needed.
+func (w *Writer) send(ctx context.Context) error {
 	if len(w.batch) == 0 {
 		return nil
 	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if w.queue == nil {
+		w.queue, w.done = make(chan commitJob, 1), make(chan struct{})
+		go w.commitLoop(w.queue, w.done)
+	}
+	select {
+	case w.queue <- commitJob{ctx: ctx, batch: w.batch}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	w.batch = nil
+	return nil
+}
+
+func (w *Writer) commitLoop(queue <-chan commitJob, done chan<- struct{}) {
+	defer close(done)
+	for job := range queue {
+		if w.failed() != nil {
+			continue // the run has failed: drop the rest
+		}
+		if err := w.commit(job.ctx, job.batch); err != nil {
+			w.mu.Lock()
+			w.err = err
+			w.mu.Unlock()
+		}
+	}
+}
+
+// Flush commits the queued records and waits until every record added so far is committed.
+// It returns the first error of the run.
+func (w *Writer) Flush(ctx context.Context) error {
+	err := w.send(ctx)
+	if w.queue != nil {
+		close(w.queue)
+		<-w.done
+		w.queue, w.done = nil, nil
+	}
+	if ferr := w.failed(); ferr != nil {
+		return ferr
+	}
+	return err
+}
+
+// commit stores one batch in one transaction.
+func (w *Writer) commit(ctx context.Context, batch []pending) error {
 	written, stale, joined := 0, 0, 0
-	var seen map[string]bool // order keys this transaction stored; kept only if it commits
+	var (
+		seen      map[string]bool // order keys this transaction stored; kept only if it commits
+		customers map[string]*profiles.CustomerRecord
+		orders    map[string]*profiles.OrderRecord // with Keep: what the transaction stores
+	)
+	fresh := false
 	err := w.st.Update(ctx, func(tx *store.Tx) error {
 		seen = map[string]bool{}
+		customers, orders = map[string]*profiles.CustomerRecord{}, map[string]*profiles.OrderRecord{}
 		written, stale, joined = 0, 0, 0
-		for _, p := range w.batch {
+		if w.Keep && w.commits == 0 {
+			fresh = true
+			if err := tx.ForEachPrefix(store.SourceRecords, nil, func(_, _ []byte) error {
+				fresh = false
+				return errStop
+			}); err != nil && err != errStop {
+				return err
+			}
+		}
+		for _, p := range batch {
 			key := string(p.key)
 			old := tx.Get(store.SourceRecords, p.key)
-			o, isOrder := p.value.(profiles.OrderRecord)
+			o, isOrder := p.value.(*profiles.OrderRecord)
 			switch {
 			case isOrder && old != nil && (w.seen[key] || seen[key]):
-				var prev profiles.OrderRecord
-				if err := codec.Unmarshal(old, &prev); err != nil {
-					return fmt.Errorf("decode %s: %w", p.key, err)
+				prev, ok := orders[key]
+				if !ok {
+					prev, ok = w.orders[key]
 				}
-				p.value = joinOrders(prev, o)
+				if !ok { // not kept: decode what the run stored
+					prev = new(profiles.OrderRecord)
+					if err := codec.Unmarshal(old, prev); err != nil {
+						return fmt.Errorf("decode %s: %w", p.key, err)
+					}
+				}
+				j := joinOrders(*prev, *o)
+				p.value = &j
+				enc := &encoder{}
+				data, err := enc.encode(p.value)
+				if err != nil {
+					return fmt.Errorf("encode %s: %w", p.key, err)
+				}
+				p.data = data
+				w.joinUndecodable = w.joinUndecodable || enc.undecodable
 				joined++
 			case old != nil && isNewer(old, p.key, p.updated):
-				stale++
+				stale++ // not kept: RebuildAfter reads what is stored
 				continue
 			}
 			if isOrder {
 				seen[key] = true
 			}
-			data, err := codec.Marshal(p.value)
-			if err != nil {
-				return fmt.Errorf("encode %s: %w", p.key, err)
+			if w.Keep {
+				switch v := p.value.(type) {
+				case *profiles.OrderRecord:
+					orders[key] = v
+				case *profiles.CustomerRecord:
+					customers[key] = v
+				}
 			}
-			if bytes.Equal(old, data) {
+			if bytes.Equal(old, p.data) {
 				continue // a replay of what is stored
 			}
-			if err := tx.Put(store.SourceRecords, p.key, data); err != nil {
+			if err := tx.Put(store.SourceRecords, p.key, p.data); err != nil {
 				return err
 			}
 			written++
@@ -131,16 +272,33 @@ func (w *Writer) Flush(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("ingest: store %d records: %w", len(w.batch), err)
+		return fmt.Errorf("ingest: store %d records: %w", len(batch), err)
 	}
 	for k := range seen {
 		w.seen[k] = true
 	}
+	if w.Keep {
+		for k, c := range customers {
+			if _, ok := w.customers[k]; !ok {
+				w.keys = append(w.keys, k)
+			}
+			w.customers[k] = c
+		}
+		for k, o := range orders {
+			if _, ok := w.orders[k]; !ok {
+				w.keys = append(w.keys, k)
+			}
+			w.orders[k] = o
+		}
+		if w.commits == 0 {
+			w.fresh = fresh
+		}
+	}
+	w.commits++
 	w.Written += written
 	w.Stale += stale
 	w.Joined += joined
-	w.Committed += len(w.batch)
-	w.batch = w.batch[:0]
+	w.Committed += len(batch)
 	if w.OnCommit != nil {
 		w.OnCommit(w.Committed)
 	}
@@ -183,12 +341,20 @@ func isNewer(old, key []byte, updated time.Time) bool {
 
 // LoadRecords reads every stored customer and order record.
 func LoadRecords(st *store.Store) ([]profiles.CustomerRecord, []profiles.OrderRecord, error) {
+	return loadRecords(st, nil)
+}
+
+// loadRecords reads the stored customer and order records whose key skip (if not nil) refuses.
+func loadRecords(st *store.Store, skip func(key []byte) bool) ([]profiles.CustomerRecord, []profiles.OrderRecord, error) {
 	var (
 		customers []profiles.CustomerRecord
 		orders    []profiles.OrderRecord
 	)
 	err := st.View(func(tx *store.Tx) error {
 		if err := tx.ForEachPrefix(store.SourceRecords, []byte(customerPrefix), func(k, v []byte) error {
+			if skip != nil && skip(k) {
+				return nil
+			}
 			var c profiles.CustomerRecord
 			if err := codec.Unmarshal(v, &c); err != nil {
 				return fmt.Errorf("decode %s: %w", k, err)
@@ -199,6 +365,9 @@ func LoadRecords(st *store.Store) ([]profiles.CustomerRecord, []profiles.OrderRe
 			return err
 		}
 		return tx.ForEachPrefix(store.SourceRecords, []byte(orderPrefix), func(k, v []byte) error {
+			if skip != nil && skip(k) {
+				return nil
+			}
 			var o profiles.OrderRecord
 			if err := codec.Unmarshal(v, &o); err != nil {
 				return fmt.Errorf("decode %s: %w", k, err)
@@ -219,12 +388,63 @@ func Rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions) (
 	if err != nil {
 		return nil, err
 	}
+	return rebuild(ctx, st, opts, customers, orders)
+}
+
+// RebuildAfter is Rebuild right after the import run w, with nothing else written to the
+// store's records in between. When w kept its records (Keep), they are taken from memory as
+// they were stored, and only the other stored records (earlier runs, other stores, newer
+// versions the run left alone) are read back; the profiles are the same as Rebuild's.
+func RebuildAfter(ctx context.Context, st *store.Store, opts profiles.BuildOptions, w *Writer) (*profiles.BuildResult, error) {
+	if len(w.batch) > 0 || w.queue != nil {
+		return nil, errors.New("ingest: rebuild: the import run has records not flushed yet")
+	}
+	if !w.Keep || w.enc.undecodable || w.joinUndecodable {
+		// A record that would not decode back from the store makes Rebuild fail: so be it.
+		return Rebuild(ctx, st, opts)
+	}
+	var (
+		customers []profiles.CustomerRecord
+		orders    []profiles.OrderRecord
+		err       error
+	)
+	if !w.fresh { // the records the run did not keep are in the store
+		customers, orders, err = loadRecords(st, func(k []byte) bool {
+			if bytes.HasPrefix(k, []byte(customerPrefix)) {
+				_, ok := w.customers[string(k)]
+				return ok
+			}
+			_, ok := w.orders[string(k)]
+			return ok
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	// In the order they came (Build sorts them, and a file is often nearly sorted).
+	customers = slices.Grow(customers, len(w.customers))
+	orders = slices.Grow(orders, len(w.orders))
+	for _, k := range w.keys {
+		if c, ok := w.customers[k]; ok {
+			customers = append(customers, *c)
+		} else {
+			orders = append(orders, *w.orders[k])
+		}
+	}
+	return rebuild(ctx, st, opts, customers, orders)
+}
+
+func rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions, customers []profiles.CustomerRecord, orders []profiles.OrderRecord) (*profiles.BuildResult, error) {
 	cannot, err := unmerges(st)
 	if err != nil {
 		return nil, err
 	}
 	opts.Identity.CannotLink = append(opts.Identity.CannotLink, cannot...)
 	res, err := profiles.Build(customers, orders, opts)
+	if err != nil {
+		return nil, err
+	}
+	encoded, err := encodeProfiles(res.Profiles)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +466,7 @@ func Rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions) (
 		}
 		for i := range res.Profiles {
 			p := &res.Profiles[i]
-			if err := tx.PutValue(store.Profiles, []byte(p.ID), p); err != nil {
+			if err := tx.Put(store.Profiles, []byte(p.ID), encoded[i]); err != nil {
 				return err
 			}
 			for _, e := range p.Emails {
@@ -283,6 +503,34 @@ func Rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions) (
 	return res, nil
 }
 
+// encodeProfiles encodes the profiles, as Tx.PutValue would, on every core.
+func encodeProfiles(ps []profiles.Profile) ([][]byte, error) {
+	out := make([][]byte, len(ps))
+	errs := make([]error, len(ps))
+	const chunk = 64
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	for range min(runtime.GOMAXPROCS(0), (len(ps)+chunk-1)/chunk) {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(chunk)) - chunk
+				if lo >= len(ps) {
+					return
+				}
+				for i := lo; i < min(lo+chunk, len(ps)); i++ {
+					if out[i], errs[i] = codec.Marshal(&ps[i]); errs[i] != nil {
+						errs[i] = fmt.Errorf("ingest: write profiles: encode %s: %w", ps[i].ID, errs[i])
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
 func clear(tx *store.Tx, b store.Bucket, prefix []byte) error {
 	var keys [][]byte
 	if err := tx.ForEachPrefix(b, prefix, func(k, _ []byte) error {
@@ -298,6 +546,9 @@ func clear(tx *store.Tx, b store.Bucket, prefix []byte) error {
 	}
 	return nil
 }
+
+// errStop stops an iteration early.
+var errStop = errors.New("stop")
 
 // ErrNoProfile means no profile matches the lookup.
 var ErrNoProfile = errors.New("no such profile")

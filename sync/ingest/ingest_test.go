@@ -24,7 +24,7 @@ func openStore(t *testing.T) *store.Store {
 	return st
 }
 
-func buildOpts(t *testing.T) profiles.BuildOptions {
+func buildOpts(t testing.TB) profiles.BuildOptions {
 	t.Helper()
 	opts, err := BuildOptions(config.Default())
 	if err != nil {

@@ -1,0 +1,279 @@
+package ingest
+
+import (
+	"bytes"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/cohortd/cohortd/profiles"
+	"github.com/cohortd/cohortd/store/codec"
+)
+
+// encoder is codec.Marshal for the records of an import. Order records, most of what an import
+// stores, are encoded by appendOrder, which writes the same bytes several times faster than the
+// reflection-based encoder; anything else goes through codec.Marshal. An encoder is not safe
+// for concurrent use.
+type encoder struct {
+	// decimals holds the encoding of decimals met before, by identity: decimals are immutable,
+	// and a reader shares one among the rows of one price (see csvfile).
+	decimals map[decimal.Decimal][]byte
+	buf      []byte // scratch
+	// undecodable is set once an order was encoded that codec.Unmarshal would refuse: a text
+	// that is not valid UTF-8, or more lines than it reads (see codecMaxArray). Such an order
+	// is stored all the same (as codec.Marshal would), but it cannot be read back.
+	undecodable bool
+}
+
+// codecMaxArray is the longest array codec.Unmarshal decodes (its MaxArrayElements).
+const codecMaxArray = 1 << 17
+
+// maxEncodedDecimals bounds encoder.decimals.
+const maxEncodedDecimals = 1 << 14
+
+// encode encodes v, a record or a pointer to one.
+func (e *encoder) encode(v any) ([]byte, error) {
+	switch r := v.(type) {
+	case profiles.OrderRecord:
+		return e.encodeOrder(&r)
+	case *profiles.OrderRecord:
+		return e.encodeOrder(r)
+	case *profiles.CustomerRecord:
+		return e.marshal(*r, new(profiles.CustomerRecord))
+	}
+	return codec.Marshal(v)
+}
+
+func (e *encoder) encodeOrder(o *profiles.OrderRecord) ([]byte, error) {
+	if data, ok := e.appendOrder(e.buf[:0], o); ok {
+		e.buf = data
+		return bytes.Clone(data), nil
+	}
+	return e.marshal(*o, new(profiles.OrderRecord))
+}
+
+// marshal is codec.Marshal(v), noting in undecodable whether it decodes back into into.
+func (e *encoder) marshal(v, into any) ([]byte, error) {
+	data, err := codec.Marshal(v)
+	if err == nil && codec.Unmarshal(data, into) != nil {
+		e.undecodable = true
+	}
+	return data, err
+}
+
+// appendOrder appends codec.Marshal(*o) to dst: the codec.Version byte, then the CBOR Core
+// Deterministic Encoding of the struct (a map of its integer keys in increasing order, empty
+// omitempty fields and zero omitzero times left out, times as RFC 3339 text with nanoseconds
+// and a zero time as null, decimals as the byte string of their MarshalBinary). ok is false for
+// a value it leaves to codec.Marshal (a time outside RFC 3339's range): the caller must then
+// encode it with codec.Marshal.
+//
+// It must follow profiles.OrderRecord, LineItem and Address field for field:
+// TestAppendOrderLayout fails when one of them changes, and TestAppendOrderMatchesCodec
+// compares the bytes with codec.Marshal's.
+func (e *encoder) appendOrder(dst []byte, o *profiles.OrderRecord) (_ []byte, ok bool) {
+	dst = append(dst, codec.Version)
+	head := len(dst)
+	dst = append(dst, 0) // map head, set below: at most 17 entries, one byte
+	n := 0
+	field := func(key byte) {
+		dst = append(dst, key) // keys 1 to 23 are one-byte unsigned integers
+		n++
+	}
+	field(1)
+	dst = e.appendText(dst, o.Store)
+	field(2)
+	dst = e.appendText(dst, o.ID)
+	if o.CustomerID != "" {
+		field(3)
+		dst = e.appendText(dst, o.CustomerID)
+	}
+	if o.Email != "" {
+		field(4)
+		dst = e.appendText(dst, o.Email)
+	}
+	if o.Phone != "" {
+		field(5)
+		dst = e.appendText(dst, o.Phone)
+	}
+	field(6)
+	if dst, ok = appendTime(dst, o.CreatedAt); !ok {
+		return nil, false
+	}
+	if !o.UpdatedAt.IsZero() {
+		field(7)
+		if dst, ok = appendTime(dst, o.UpdatedAt); !ok {
+			return nil, false
+		}
+	}
+	if !o.CancelledAt.IsZero() {
+		field(8)
+		if dst, ok = appendTime(dst, o.CancelledAt); !ok {
+			return nil, false
+		}
+	}
+	field(9)
+	dst = e.appendText(dst, o.Currency)
+	field(10)
+	if dst, ok = e.appendDecimal(dst, o.Total, false); !ok {
+		return nil, false
+	}
+	field(11)
+	if dst, ok = e.appendDecimal(dst, o.Refunded, o.Refunded.IsZero()); !ok {
+		return nil, false
+	}
+	if len(o.Lines) > codecMaxArray {
+		e.undecodable = true
+	}
+	if len(o.Lines) > 0 {
+		field(12)
+		dst = appendHead(dst, majorArray, uint64(len(o.Lines)))
+		for i := range o.Lines {
+			if dst, ok = e.appendLine(dst, &o.Lines[i]); !ok {
+				return nil, false
+			}
+		}
+	}
+	if !o.Billing.IsZero() {
+		field(13)
+		dst = e.appendAddress(dst, &o.Billing)
+	}
+	if !o.Shipping.IsZero() {
+		field(14)
+		dst = e.appendAddress(dst, &o.Shipping)
+	}
+	if o.UserAgent != "" {
+		field(15)
+		dst = e.appendText(dst, o.UserAgent)
+	}
+	if o.BrowserIP != "" {
+		field(16)
+		dst = e.appendText(dst, o.BrowserIP)
+	}
+	if o.Locale != "" {
+		field(17)
+		dst = e.appendText(dst, o.Locale)
+	}
+	dst[head] = majorMap<<5 | byte(n)
+	return dst, true
+}
+
+func (e *encoder) appendLine(dst []byte, l *profiles.LineItem) (_ []byte, ok bool) {
+	head := len(dst)
+	dst = append(dst, 0)
+	n := 0
+	text := func(key byte, s string) {
+		if s != "" {
+			dst = e.appendText(append(dst, key), s)
+			n++
+		}
+	}
+	text(1, l.ProductID)
+	text(2, l.SKU)
+	text(3, l.Title)
+	text(4, l.ProductType)
+	text(5, l.Vendor)
+	if l.Quantity != 0 {
+		dst = appendInt(append(dst, 6), int64(l.Quantity))
+		n++
+	}
+	if dst, ok = e.appendDecimal(append(dst, 7), l.Price, true); !ok {
+		return nil, false
+	}
+	n++
+	dst[head] = majorMap<<5 | byte(n)
+	return dst, true
+}
+
+func (e *encoder) appendAddress(dst []byte, a *profiles.Address) []byte {
+	head := len(dst)
+	dst = append(dst, 0)
+	n := 0
+	for i, s := range [...]string{a.FirstName, a.LastName, a.Company, a.Address1, a.Address2, a.City, a.Region, a.Postcode, a.Country, a.Phone} {
+		if s != "" {
+			dst = e.appendText(append(dst, byte(i+1)), s)
+			n++
+		}
+	}
+	dst[head] = majorMap<<5 | byte(n)
+	return dst
+}
+
+// CBOR major types.
+const (
+	majorUint   = 0
+	majorNegInt = 1
+	majorBytes  = 2
+	majorText   = 3
+	majorArray  = 4
+	majorMap    = 5
+	cborNull    = 0xf6
+)
+
+// appendHead appends the shortest head of major type m with argument n.
+func appendHead(dst []byte, m byte, n uint64) []byte {
+	switch {
+	case n < 24:
+		return append(dst, m<<5|byte(n))
+	case n <= 0xff:
+		return append(dst, m<<5|24, byte(n))
+	case n <= 0xffff:
+		return append(dst, m<<5|25, byte(n>>8), byte(n))
+	case n <= 0xffffffff:
+		return append(dst, m<<5|26, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	}
+	return append(dst, m<<5|27, byte(n>>56), byte(n>>48), byte(n>>40), byte(n>>32), byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+}
+
+// appendText appends s as a text string, noting whether it is valid UTF-8.
+func (e *encoder) appendText(dst []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		e.undecodable = true
+	}
+	return append(appendHead(dst, majorText, uint64(len(s))), s...)
+}
+
+func appendInt(dst []byte, i int64) []byte {
+	if i >= 0 {
+		return appendHead(dst, majorUint, uint64(i))
+	}
+	return appendHead(dst, majorNegInt, uint64(-1-i))
+}
+
+// appendDecimal appends d as a byte string of its MarshalBinary; remembered says whether d is
+// likely to come again (a price, or zero), not a one-off such as an order total.
+func (e *encoder) appendDecimal(dst []byte, d decimal.Decimal, remember bool) ([]byte, bool) {
+	b, ok := e.decimals[d]
+	if !ok {
+		var err error
+		if b, err = d.MarshalBinary(); err != nil {
+			return nil, false
+		}
+		if remember && e.decimals != nil && len(e.decimals) < maxEncodedDecimals {
+			e.decimals[d] = b
+		}
+	}
+	return append(appendHead(dst, majorBytes, uint64(len(b))), b...), true
+}
+
+// appendTime encodes t as the codec does: null when zero, else RFC 3339 text with nanoseconds,
+// which must have a four-digit year and an offset within ±23:59 (codec.Marshal refuses the
+// rest, so ok is false for them).
+func appendTime(dst []byte, t time.Time) ([]byte, bool) {
+	if t.IsZero() {
+		return append(dst, cborNull), true
+	}
+	var buf [64]byte
+	s := t.AppendFormat(buf[:0], time.RFC3339Nano)
+	if len(s) < len("2006-01-02T15:04:05Z") || s[4] != '-' {
+		return nil, false
+	}
+	if s[len(s)-1] != 'Z' {
+		zone := s[len(s)-len("+07:00"):]
+		if (zone[0] != '+' && zone[0] != '-') || zone[1] > '2' || (zone[1] == '2' && zone[2] >= '4') {
+			return nil, false
+		}
+	}
+	return append(appendHead(dst, majorText, uint64(len(s))), s...), true
+}
