@@ -104,27 +104,21 @@ func parseFieldMap(specs []string) (fieldMapping, error) {
 	}
 	m := fieldMapping{}
 	used := map[identity.Field]bool{}
-	for _, spec := range specs {
-		for _, item := range strings.Split(spec, ",") {
-			item = strings.TrimSpace(item)
-			if item == "" {
-				continue
-			}
-			k, v, ok := strings.Cut(item, "=")
-			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-			if !ok || k == "" || v == "" {
-				return nil, fmt.Errorf("%q is not FIELD=COLUMN", item)
-			}
-			f := identity.Field(k)
-			if !known[f] {
-				return nil, fmt.Errorf("unknown field %q (known: %s)", k, fieldList())
-			}
-			if used[f] && f != identity.OtherID {
-				return nil, fmt.Errorf("field %q mapped twice", k)
-			}
-			used[f] = true
-			m[v] = append(m[v], f)
+	pairs, err := parseMapPairs(specs)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pairs {
+		k, v := p.field, p.column
+		f := identity.Field(k)
+		if !known[f] {
+			return nil, fmt.Errorf("unknown field %q (known: %s)", k, fieldList())
 		}
+		if used[f] && f != identity.OtherID {
+			return nil, fmt.Errorf("field %q mapped twice", k)
+		}
+		used[f] = true
+		m[v] = append(m[v], f)
 	}
 	return m, nil
 }

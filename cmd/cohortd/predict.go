@@ -13,7 +13,6 @@ import (
 	"math"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cohortd/cohortd/segments/predict"
@@ -122,32 +121,26 @@ func predictCommand() *command {
 
 // parsePredictMap fills opts' column fields from --map values.
 func parsePredictMap(specs []string, opts *predict.CSVOptions) error {
+	pairs, err := parseMapPairs(specs)
+	if err != nil {
+		return err
+	}
 	seen := map[string]bool{}
-	for _, spec := range specs {
-		for _, item := range strings.Split(spec, ",") {
-			item = strings.TrimSpace(item)
-			if item == "" {
-				continue
-			}
-			k, v, ok := strings.Cut(item, "=")
-			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-			if !ok || k == "" || v == "" {
-				return fmt.Errorf("%q is not FIELD=COLUMN", item)
-			}
-			if seen[k] {
-				return fmt.Errorf("field %q mapped twice", k)
-			}
-			seen[k] = true
-			switch k {
-			case "customer":
-				opts.Customer = v
-			case "date":
-				opts.Date = v
-			case "amount":
-				opts.Amount = v
-			default:
-				return fmt.Errorf("unknown field %q (fields: customer, date, amount)", k)
-			}
+	for _, p := range pairs {
+		k, v := p.field, p.column
+		if seen[k] {
+			return fmt.Errorf("field %q mapped twice", k)
+		}
+		seen[k] = true
+		switch k {
+		case "customer":
+			opts.Customer = v
+		case "date":
+			opts.Date = v
+		case "amount":
+			opts.Amount = v
+		default:
+			return fmt.Errorf("unknown field %q (fields: customer, date, amount)", k)
 		}
 	}
 	return nil
