@@ -14,6 +14,7 @@ import (
 type Membership struct {
 	ProfileID string
 	Segments  []string
+	Props     Properties
 }
 
 // Result is a full recompute: the fitted model, every profile's features (scored) and
@@ -69,7 +70,7 @@ func (m *Model) ScoreAll(ctx context.Context, feats []Features, now time.Time) (
 				mu.Unlock()
 				return
 			}
-			members[i] = Membership{ProfileID: feats[i].ProfileID, Segments: segs}
+			members[i] = Membership{ProfileID: feats[i].ProfileID, Segments: segs, Props: feats[i].Properties()}
 		}
 	})
 	if err := ctx.Err(); err != nil {

@@ -327,3 +327,46 @@ func toFloat(d decimal.Decimal) float64 {
 	f, _ := d.Float64()
 	return f
 }
+
+// Properties are the per-profile values destinations that take properties receive (merge
+// fields, profile properties, attribs), rounded so that they change only when they mean to.
+type Properties struct {
+	RFMGroup       string             `cbor:"1,keyasint,omitempty" json:"rfm_group,omitempty"`
+	Lifecycle      string             `cbor:"2,keyasint,omitempty" json:"lifecycle,omitempty"`
+	ChurnRisk      string             `cbor:"3,keyasint,omitempty" json:"churn_risk,omitempty"`
+	PAlive         float64            `cbor:"4,keyasint" json:"p_alive"`                      // 2 decimals; -1 without a fit
+	ExpectedOrders float64            `cbor:"5,keyasint" json:"expected_orders"`              // 2 decimals; -1 without a fit
+	PredictedCLV   float64            `cbor:"6,keyasint" json:"predicted_clv"`                // whole units of the base currency; -1 without a fit
+	Affinity       map[string]float64 `cbor:"7,keyasint,omitempty" json:"affinity,omitempty"` // 2 decimals, shares of at least 0.01
+}
+
+// Properties returns f's properties (after Model.Score).
+func (f *Features) Properties() Properties {
+	r2 := func(x float64) float64 { return math.Round(x*100) / 100 }
+	p := Properties{RFMGroup: f.RFMGroup, Lifecycle: f.Lifecycle, ChurnRisk: f.ChurnRisk,
+		PAlive: r2(f.PAlive), ExpectedOrders: r2(f.ExpectedOrders), PredictedCLV: math.Round(f.PredictedCLV)}
+	for k, v := range f.Affinity {
+		if v = r2(v); v >= 0.01 {
+			if p.Affinity == nil {
+				p.Affinity = map[string]float64{}
+			}
+			p.Affinity[k] = v
+		}
+	}
+	return p
+}
+
+// Equal reports whether p and q hold the same values.
+func (p Properties) Equal(q Properties) bool {
+	if p.RFMGroup != q.RFMGroup || p.Lifecycle != q.Lifecycle || p.ChurnRisk != q.ChurnRisk ||
+		p.PAlive != q.PAlive || p.ExpectedOrders != q.ExpectedOrders || p.PredictedCLV != q.PredictedCLV ||
+		len(p.Affinity) != len(q.Affinity) {
+		return false
+	}
+	for k, v := range p.Affinity {
+		if w, ok := q.Affinity[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}

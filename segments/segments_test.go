@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -284,5 +285,56 @@ func BenchmarkScore(b *testing.B) {
 		if _, err := m.Score(&feats[i%len(feats)], now0); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// k-means (off by default): deterministic, k clusters described by their centroids, numbered
+// by spend (cluster-1 spends most), and every customer with orders is in one cluster.
+func TestClusters(t *testing.T) {
+	ps := synthProfiles(3000, 5)
+	opts := Options{Clusters: 4}
+	run := func() *Result {
+		res, err := Compute(context.Background(), ExtractAll(ps, opts), now0, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	a, b := run(), run()
+	cs := a.Model.Clusters
+	if len(cs) != 4 || fmt.Sprint(cs) != fmt.Sprint(b.Model.Clusters) {
+		t.Fatalf("clusters %+v, again %+v", cs, b.Model.Clusters)
+	}
+	total := 0
+	for i, c := range cs {
+		total += c.Size
+		if i > 0 && c.Spend > cs[i-1].Spend {
+			t.Errorf("cluster-%d spends %.0f, more than cluster-%d (%.0f)", i+1, c.Spend, i, cs[i-1].Spend)
+		}
+		if c.Size == 0 || c.Orders < 1 || c.RecencyDays < 0 {
+			t.Errorf("cluster-%d: %+v", i+1, c)
+		}
+	}
+	if total != a.Model.Customers {
+		t.Errorf("clusters hold %d customers of %d", total, a.Model.Customers)
+	}
+	in := 0
+	for i, m := range a.Members {
+		n := 0
+		for _, s := range m.Segments {
+			if strings.HasPrefix(s, "cluster-") {
+				n++
+			}
+		}
+		if a.Features[i].HasOrders != (n == 1) || n > 1 {
+			t.Fatalf("%s: %v", m.ProfileID, m.Segments)
+		}
+		in += n
+	}
+	if in != a.Model.Customers {
+		t.Errorf("%d profiles in a cluster segment, %d customers", in, a.Model.Customers)
+	}
+	if res, _ := Compute(context.Background(), ExtractAll(ps[:50], Options{}), now0, Options{}); len(res.Model.Clusters) != 0 {
+		t.Error("clusters without being asked")
 	}
 }

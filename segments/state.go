@@ -25,11 +25,13 @@ type State struct {
 	segs  [][]string
 }
 
-// Change is one profile's segments before and after an update (nil: none).
+// Change is one profile's segments before and after an update (nil: none), and its
+// properties after it.
 type Change struct {
 	ProfileID string
 	Before    []string
 	After     []string
+	Props     Properties
 }
 
 // NewState starts a state from a full recompute at now.
@@ -130,7 +132,11 @@ func (s *State) Update(ctx context.Context, changed []*profiles.Profile, removed
 			after = s.segs[i]
 		}
 		if !slices.Equal(b, after) {
-			changes = append(changes, Change{ProfileID: id, Before: b, After: after})
+			c := Change{ProfileID: id, Before: b, After: after}
+			if i, ok := s.index[id]; ok {
+				c.Props = s.feats[i].Properties()
+			}
+			changes = append(changes, c)
 		}
 	}
 	slices.SortFunc(changes, func(a, b Change) int { return strings.Compare(a.ProfileID, b.ProfileID) })

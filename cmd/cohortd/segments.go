@@ -295,8 +295,8 @@ func segmentDiff(w io.Writer, st *store.Store, cfg *config.Config, dest string, 
 	for _, n := range rep.Removes {
 		removes += n
 	}
-	fmt.Fprintf(w, "destination %s (%s), dry run: %d profiles to update, %d memberships to add, %d to remove; %d members skipped without a valid email\n",
-		rep.Destination, rep.Kind, len(rep.Profiles), adds, removes, rep.Skipped)
+	fmt.Fprintf(w, "destination %s (%s), dry run: %d profiles to update, %d memberships to add, %d to remove, %d with changed properties; %d members skipped without a valid email\n",
+		rep.Destination, rep.Kind, len(rep.Profiles), adds, removes, rep.PropUpdates, rep.Skipped)
 	for _, s := range rep.Segments {
 		fmt.Fprintf(w, "  %-36s +%d -%d\n", s, rep.Adds[s], rep.Removes[s])
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cohortd/cohortd/config"
 	"github.com/cohortd/cohortd/profiles"
+	"github.com/cohortd/cohortd/segments"
 	"github.com/cohortd/cohortd/store"
 	"github.com/cohortd/cohortd/store/codec"
 )
@@ -22,6 +23,9 @@ type ProfileDiff struct {
 	Email     string   `json:"email"` // the primary address; print it masked
 	Add       []string `json:"add,omitempty"`
 	Remove    []string `json:"remove,omitempty"`
+	// Props are the profile's properties when they differ from what the destination was last
+	// told (for destinations that take properties).
+	Props *segments.Properties `json:"properties,omitempty"`
 }
 
 // DiffReport is the membership diff of one destination.
@@ -33,6 +37,7 @@ type DiffReport struct {
 	Adds        map[string]int `json:"adds"` // per segment
 	Removes     map[string]int `json:"removes"`
 	Skipped     int            `json:"skipped_no_email"` // members without a valid address
+	PropUpdates int            `json:"property_updates"` // profiles whose properties changed
 }
 
 // Wants reports whether destination d receives segment s: d lists it (or all), or s is a
@@ -69,14 +74,14 @@ func Diff(st *store.Store, cfg *config.Config, destID string) (*DiffReport, erro
 	rep := &DiffReport{Destination: dest.ID, Kind: dest.Kind, Adds: map[string]int{}, Removes: map[string]int{}}
 	segSet := map[string]bool{}
 	err := st.View(func(tx *store.Tx) error {
-		applied := map[string][]string{}
+		applied := map[string]Record{}
 		prefix := appliedPrefix + dest.ID + "/"
 		if err := tx.ForEachPrefix(store.Applied, []byte(prefix), func(k, v []byte) error {
 			var r Record
 			if err := codec.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("decode %s: %w", k, err)
 			}
-			applied[string(k[len(prefix):])] = r.Segments
+			applied[string(k[len(prefix):])] = r
 			return nil
 		}); err != nil {
 			return err
@@ -96,8 +101,10 @@ func Diff(st *store.Store, cfg *config.Config, destID string) (*DiffReport, erro
 					segSet[s] = true
 				}
 			}
-			add, remove := diff(applied[id], want)
-			if len(add)+len(remove) == 0 {
+			told, wasTold := applied[id]
+			add, remove := diff(told.Segments, want)
+			propsChanged := len(want) > 0 && (!wasTold || !told.Props.Equal(r.Props))
+			if len(add)+len(remove) == 0 && !propsChanged {
 				return nil
 			}
 			email, err := primaryEmail(tx, id)
@@ -108,7 +115,13 @@ func Diff(st *store.Store, cfg *config.Config, destID string) (*DiffReport, erro
 				rep.Skipped++
 				return nil
 			}
-			rep.Profiles = append(rep.Profiles, ProfileDiff{ProfileID: id, Email: email, Add: add, Remove: remove})
+			pd := ProfileDiff{ProfileID: id, Email: email, Add: add, Remove: remove}
+			if propsChanged {
+				props := r.Props
+				pd.Props = &props
+				rep.PropUpdates++
+			}
+			rep.Profiles = append(rep.Profiles, pd)
 			for _, s := range add {
 				rep.Adds[s]++
 			}
@@ -121,7 +134,8 @@ func Diff(st *store.Store, cfg *config.Config, destID string) (*DiffReport, erro
 			return err
 		}
 		// Profiles that are gone: everything the destination was told is removed.
-		for id, segs := range applied {
+		for id, told := range applied {
+			segs := told.Segments
 			if seen[id] || len(segs) == 0 {
 				continue
 			}

@@ -39,8 +39,9 @@ const (
 
 // Record is a profile's stored segments.
 type Record struct {
-	Segments []string  `cbor:"1,keyasint" json:"segments"`
-	Since    time.Time `cbor:"2,keyasint" json:"since"` // last change
+	Segments []string            `cbor:"1,keyasint" json:"segments"`
+	Since    time.Time           `cbor:"2,keyasint" json:"since"` // last change
+	Props    segments.Properties `cbor:"3,keyasint" json:"properties"`
 }
 
 // Event is one profile's movement at one recompute.
@@ -196,7 +197,7 @@ func (s *Segmenter) Update(ctx context.Context, changed []*profiles.Profile, rem
 				}
 				continue
 			}
-			if err := tx.PutValue(store.Memberships, key, Record{Segments: c.After, Since: now.UTC()}); err != nil {
+			if err := tx.PutValue(store.Memberships, key, Record{Segments: c.After, Since: now.UTC(), Props: c.Props}); err != nil {
 				return err
 			}
 		}
@@ -220,13 +221,13 @@ func apply(tx *store.Tx, members []segments.Membership, now time.Time, reason st
 	}); err != nil && !errors.Is(err, errStop) {
 		return err
 	}
-	old := map[string][]string{}
+	old := map[string]Record{}
 	if err := tx.ForEachPrefix(store.Memberships, []byte(memberPrefix), func(k, v []byte) error {
 		var r Record
 		if err := codec.Unmarshal(v, &r); err != nil {
 			return fmt.Errorf("decode %s: %w", k, err)
 		}
-		old[string(k[len(memberPrefix):])] = r.Segments
+		old[string(k[len(memberPrefix):])] = r
 		return nil
 	}); err != nil {
 		return err
@@ -249,28 +250,33 @@ func apply(tx *store.Tx, members []segments.Membership, now time.Time, reason st
 		for _, s := range m.Segments {
 			snap.Sizes[s]++
 		}
-		before, had := old[m.ProfileID]
-		if had && slices.Equal(before, m.Segments) {
+		prev, had := old[m.ProfileID]
+		same := had && slices.Equal(prev.Segments, m.Segments)
+		if same && prev.Props.Equal(m.Props) {
 			continue
 		}
-		why := reason
-		if !had {
-			why = "new profile"
+		rec := Record{Segments: m.Segments, Since: prev.Since, Props: m.Props}
+		if !same {
+			why := reason
+			if !had {
+				why = "new profile"
+			}
+			if err := event(m.ProfileID, prev.Segments, m.Segments, why); err != nil {
+				return err
+			}
+			rec.Since = now.UTC()
 		}
-		if err := event(m.ProfileID, before, m.Segments, why); err != nil {
-			return err
-		}
-		if err := tx.PutValue(store.Memberships, []byte(memberPrefix+m.ProfileID), Record{Segments: m.Segments, Since: now.UTC()}); err != nil {
+		if err := tx.PutValue(store.Memberships, []byte(memberPrefix+m.ProfileID), rec); err != nil {
 			return err
 		}
 	}
 	snap.Profiles = len(members)
 	if full {
-		for id, before := range old {
+		for id, prev := range old {
 			if seen[id] {
 				continue
 			}
-			if err := event(id, before, nil, "profile removed"); err != nil {
+			if err := event(id, prev.Segments, nil, "profile removed"); err != nil {
 				return err
 			}
 			if err := tx.Delete(store.Memberships, []byte(memberPrefix+id)); err != nil {

@@ -110,13 +110,14 @@ segments:
 	if d.Skipped != 1 || len(d.Profiles) != 3 || d.Adds["lifecycle-active"] != 2 || d.Adds["vip"] != 2 || d.Adds["lifecycle-dormant"] != 0 {
 		t.Fatalf("diff: %+v", d)
 	}
-	if p := d.Profiles[0]; p.ProfileID != "p1" || p.Email != "ann@example.com" || !slices.Equal(p.Add, []string{"lifecycle-active", "vip"}) {
-		t.Errorf("p1 diff: %+v", p)
+	if p := d.Profiles[0]; p.ProfileID != "p1" || p.Email != "ann@example.com" || !slices.Equal(p.Add, []string{"lifecycle-active", "vip"}) ||
+		p.Props == nil || p.Props.Lifecycle != "active" || p.Props.PAlive != -1 || d.PropUpdates != 3 {
+		t.Errorf("p1 diff: %+v %+v (%d property updates)", p, p.Props, d.PropUpdates)
 	}
 	// Once the destination was told, only changes remain.
 	err = st.Update(ctx, func(tx *store.Tx) error {
 		for _, p := range d.Profiles {
-			if err := tx.PutValue(store.Applied, []byte(appliedPrefix+"news/"+p.ProfileID), Record{Segments: p.Add}); err != nil {
+			if err := tx.PutValue(store.Applied, []byte(appliedPrefix+"news/"+p.ProfileID), Record{Segments: p.Add, Props: *p.Props}); err != nil {
 				return err
 			}
 		}
