@@ -433,3 +433,24 @@ func TestEmptyAndHeaderOnly(t *testing.T) {
 		t.Errorf("header only: %+v %v", rep, err)
 	}
 }
+
+// A row in another encoding than UTF-8 (here Latin-1) is a bad row with its number, quoted or
+// not; the good rows go in.
+func TestNotUTF8RowsAreBad(t *testing.T) {
+	in := "id,cust,date,total,title\n" +
+		"o1,c1,2024-01-01,1,Cr\xe8me\n" + // Latin-1 è, plain line
+		"o2,c1,2024-01-01,2,\"Caf\xe9, cr\xe8me\"\n" + // Latin-1 in a quoted field
+		"o3,c1,2024-01-01,3,Crème\n" // UTF-8
+	var ids []string
+	rep, err := ReadOrders(strings.NewReader(in), "s", Mapping{OrderID: "id", CustomerID: "cust", Date: "date", Total: "total", Title: "title"}, nil,
+		func(o profiles.OrderRecord) error { ids = append(ids, o.ID); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(ids, []string{"o3"}) {
+		t.Errorf("ids %v", ids)
+	}
+	checkBad(t, rep,
+		`line 2: row 2: column "title": not valid UTF-8 text (save the file as UTF-8)`,
+		`line 3: row 3: column "title": not valid UTF-8 text (save the file as UTF-8)`)
+}

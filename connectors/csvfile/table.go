@@ -208,6 +208,10 @@ func (t *table) next() ([]string, error) {
 			t.bad("", fmt.Errorf("row has %d fields, header has %d", len(rec), len(t.header)))
 			continue
 		}
+		if i := invalidUTF8(rec); i >= 0 {
+			t.bad(t.header[i], errNotUTF8)
+			continue
+		}
 		return rec, nil
 	}
 }
@@ -242,6 +246,7 @@ func (t *table) nextFields() ([][]byte, error) {
 		t.row++
 		t.rep.Rows++
 		t.line = t.feed.lines + t.fast
+		valid := utf8.Valid(line)
 		t.fields = t.fields[:0]
 		for {
 			i := bytes.IndexByte(line, ',')
@@ -254,6 +259,15 @@ func (t *table) nextFields() ([][]byte, error) {
 		}
 		if len(t.fields) != len(t.header) {
 			t.bad("", fmt.Errorf("row has %d fields, header has %d", len(t.fields), len(t.header)))
+			continue
+		}
+		if !valid {
+			for i, f := range t.fields {
+				if !utf8.Valid(f) {
+					t.bad(t.header[i], errNotUTF8)
+					break
+				}
+			}
 			continue
 		}
 		return t.fields, nil
@@ -286,6 +300,20 @@ func (t *table) plainLine() ([]byte, bool) {
 		line = line[:n-1]
 	}
 	return line, true
+}
+
+// errNotUTF8: the store keeps text as UTF-8, and a row in another encoding (Latin-1, say)
+// could be stored but not read back.
+var errNotUTF8 = errors.New("not valid UTF-8 text (save the file as UTF-8)")
+
+// invalidUTF8 is the index of the first field that is not valid UTF-8, or -1.
+func invalidUTF8(rec []string) int {
+	for i, f := range rec {
+		if !utf8.ValidString(f) {
+			return i
+		}
+	}
+	return -1
 }
 
 // bad reports the current row as bad.
