@@ -49,22 +49,7 @@ func records() ([]profiles.CustomerRecord, []profiles.OrderRecord) {
 
 func write(t *testing.T, st *store.Store, cs []profiles.CustomerRecord, os []profiles.OrderRecord) *Writer {
 	t.Helper()
-	ctx := context.Background()
-	w := NewWriter(st, 1)
-	for _, c := range cs {
-		if err := w.AddCustomer(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, o := range os {
-		if err := w.AddOrder(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return w
+	return runWriter(t, st, 1, false, cs, os)
 }
 
 func TestReimportIsIdempotentAndOlderNeverOverwrites(t *testing.T) {

@@ -29,10 +29,12 @@ func storedProfiles(t *testing.T, st *store.Store) []string {
 	return out
 }
 
-func runWriter(t *testing.T, st *store.Store, keep bool, cs []profiles.CustomerRecord, os []profiles.OrderRecord) *Writer {
+// runWriter stores cs and os through a Writer committing every batch records, keeping them in
+// memory for RebuildAfter when keep is set.
+func runWriter(t *testing.T, st *store.Store, batch int, keep bool, cs []profiles.CustomerRecord, os []profiles.OrderRecord) *Writer {
 	t.Helper()
 	ctx := context.Background()
-	w := NewWriter(st, 3)
+	w := NewWriter(st, batch)
 	w.Keep = keep
 	for _, c := range cs {
 		if err := w.AddCustomer(ctx, c); err != nil {
@@ -70,7 +72,7 @@ func TestRebuildAfterMatchesRebuild(t *testing.T) {
 		return o
 	}
 	// An earlier run, in another store too.
-	runWriter(t, st, false,
+	runWriter(t, st, 3, false,
 		[]profiles.CustomerRecord{{Store: "shop", ID: "1", Email: "ann@example.org", FirstName: "Ann", UpdatedAt: t1}},
 		[]profiles.OrderRecord{order("shop", "100", "1", 1, "10.00", "a"), order("retail", "5", "c9", 2, "3.00", "b")})
 	if _, err := Rebuild(ctx, st, opts); err != nil {
@@ -78,7 +80,7 @@ func TestRebuildAfterMatchesRebuild(t *testing.T) {
 	}
 	// This run: an order in two parts, a replayed order, an older customer, new records.
 	older := profiles.CustomerRecord{Store: "shop", ID: "1", Email: "ann@example.org", FirstName: "Annabel", UpdatedAt: t0}
-	w := runWriter(t, st, true,
+	w := runWriter(t, st, 3, true,
 		[]profiles.CustomerRecord{older, {Store: "shop", ID: "2", Email: "bob@example.org", UpdatedAt: t1}},
 		[]profiles.OrderRecord{
 			order("retail", "7", "c1", 3, "4.50", "x"), order("retail", "8", "c2", 4, "1.00", "y"),
@@ -112,7 +114,7 @@ func TestRebuildAfterMatchesRebuild(t *testing.T) {
 func TestRebuildAfterUndecodableRecordFailsLikeRebuild(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
-	w := runWriter(t, st, true, nil, []profiles.OrderRecord{{Store: "s", ID: "1", CustomerID: "c", Currency: "GBP",
+	w := runWriter(t, st, 3, true, nil, []profiles.OrderRecord{{Store: "s", ID: "1", CustomerID: "c", Currency: "GBP",
 		CreatedAt: t0, Total: decimal.Zero, Lines: []profiles.LineItem{{Title: "caf\xe9", Quantity: 1, Price: decimal.Zero}}}})
 	_, errAfter := RebuildAfter(ctx, st, buildOpts(t), w)
 	_, errFull := Rebuild(ctx, st, buildOpts(t))
@@ -152,7 +154,7 @@ func TestRebuildAfterFreshStore(t *testing.T) {
 			Total: decimal.RequireFromString(total), Refunded: decimal.Zero,
 			Lines: []profiles.LineItem{{Title: total, Quantity: 1, Price: decimal.RequireFromString(total)}}}
 	}
-	w := runWriter(t, st, true,
+	w := runWriter(t, st, 3, true,
 		[]profiles.CustomerRecord{
 			{Store: "shop", ID: "1", Email: "ann@example.org", FirstName: "Ann", UpdatedAt: t1},
 			{Store: "shop", ID: "1", Email: "ann@example.org", FirstName: "Annabel", UpdatedAt: t0}, // older: stale
@@ -173,7 +175,7 @@ func TestRebuildAfterFreshStore(t *testing.T) {
 		t.Errorf("RebuildAfter stored\n%v\nRebuild stores\n%v", got, want)
 	}
 	// A second run on the same store is not fresh.
-	if w := runWriter(t, st, true, nil, []profiles.OrderRecord{part("1.00")}); w.fresh {
+	if w := runWriter(t, st, 3, true, nil, []profiles.OrderRecord{part("1.00")}); w.fresh {
 		t.Error("second run fresh")
 	}
 }
