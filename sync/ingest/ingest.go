@@ -68,6 +68,11 @@ type Writer struct {
 	// stored as it is), as it is in the store once its transaction committed: RebuildAfter then
 	// need not decode them back, nor a split order its first part.
 	Keep bool
+	// ReplaceOrders, set by platform connectors, turns off the joining of an order id that
+	// comes back in the same run: an API delivers whole orders, so a second copy (a poll
+	// page overlap, an order updated while being paged) replaces the first when at least as
+	// new, instead of adding its lines again.
+	ReplaceOrders bool
 
 	customers map[string]*profiles.CustomerRecord // kept records by key
 	orders    map[string]*profiles.OrderRecord
@@ -77,6 +82,8 @@ type Writer struct {
 	fresh   bool
 	commits int
 	enc     encoder // for Add's goroutine
+	// cursor is the checkpoint to commit with the batch being filled (Checkpoint).
+	cursor *cursorPut
 	// joinUndecodable is encoder.undecodable for the orders the committing goroutine joined.
 	joinUndecodable bool
 
@@ -96,8 +103,19 @@ type pending struct {
 }
 
 type commitJob struct {
-	ctx   context.Context
-	batch []pending
+	ctx    context.Context
+	batch  []pending
+	cursor *cursorPut
+}
+
+// cursorPut is a key of the cursors bucket written in the same transaction as a batch.
+type cursorPut struct{ key, value []byte }
+
+// Checkpoint sets a key of the cursors bucket (a poll cursor, a backfill checkpoint) to be
+// written in the same transaction as the records added so far: once it is committed, so are
+// they. A later Checkpoint of the same run replaces one not yet committed.
+func (w *Writer) Checkpoint(key, value []byte) {
+	w.cursor = &cursorPut{key: slices.Clone(key), value: slices.Clone(value)}
 }
 
 // NewWriter returns a Writer that commits every size records.
@@ -147,7 +165,7 @@ func (w *Writer) failed() error {
 
 // send hands the batch to the committing goroutine, starting it if needed.
 func (w *Writer) send(ctx context.Context) error {
-	if len(w.batch) == 0 {
+	if len(w.batch) == 0 && w.cursor == nil {
 		return nil
 	}
 	if ctx == nil {
@@ -161,11 +179,11 @@ func (w *Writer) send(ctx context.Context) error {
 		go w.commitLoop(w.queue, w.done)
 	}
 	select {
-	case w.queue <- commitJob{ctx: ctx, batch: w.batch}:
+	case w.queue <- commitJob{ctx: ctx, batch: w.batch, cursor: w.cursor}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	w.batch = nil
+	w.batch, w.cursor = nil, nil
 	return nil
 }
 
@@ -175,7 +193,7 @@ func (w *Writer) commitLoop(queue <-chan commitJob, done chan<- struct{}) {
 		if w.failed() != nil {
 			continue // the run has failed: drop the rest
 		}
-		if err := w.commit(job.ctx, job.batch); err != nil {
+		if err := w.commit(job.ctx, job.batch, job.cursor); err != nil {
 			w.mu.Lock()
 			w.err = err
 			w.mu.Unlock()
@@ -199,7 +217,7 @@ func (w *Writer) Flush(ctx context.Context) error {
 }
 
 // commit stores one batch in one transaction.
-func (w *Writer) commit(ctx context.Context, batch []pending) error {
+func (w *Writer) commit(ctx context.Context, batch []pending, cursor *cursorPut) error {
 	written, stale, joined := 0, 0, 0
 	var (
 		seen      map[string]bool // order keys this transaction stored; kept only if it commits
@@ -225,7 +243,7 @@ func (w *Writer) commit(ctx context.Context, batch []pending) error {
 			old := tx.Get(store.SourceRecords, p.key)
 			o, isOrder := p.value.(*profiles.OrderRecord)
 			switch {
-			case isOrder && old != nil && (w.seen[key] || seen[key]):
+			case isOrder && old != nil && !w.ReplaceOrders && (w.seen[key] || seen[key]):
 				prev, ok := orders[key]
 				if !ok {
 					prev, ok = w.orders[key]
@@ -268,6 +286,9 @@ func (w *Writer) commit(ctx context.Context, batch []pending) error {
 				return err
 			}
 			written++
+		}
+		if cursor != nil {
+			return tx.Put(store.Cursors, cursor.key, cursor.value)
 		}
 		return nil
 	})
