@@ -36,6 +36,10 @@ const (
 	DefaultReadTimeout       = 10 * time.Second
 	DefaultWriteTimeout      = 30 * time.Second
 	DefaultShopifyAPIVersion = "2025-04"
+	DefaultPollOverlap       = 10 * time.Minute
+	// Shopify backfill modes.
+	BackfillBulk  = "bulk"
+	BackfillPages = "pages"
 	DefaultTagPrefix         = "cohort:"
 	DefaultBackupKeep        = 7
 	// AllSegments in a destination's segments list means every segment.
@@ -43,7 +47,7 @@ const (
 )
 
 // KnownJobs are the scheduler job names the schedule section accepts.
-var KnownJobs = []string{"store_stats", "backup", "segments"}
+var KnownJobs = []string{"store_stats", "backup", "segments", "poll", "reconcile"}
 
 // defaultSchedule returns the default cron expression of every known job.
 func defaultSchedule() map[string]string {
@@ -51,6 +55,8 @@ func defaultSchedule() map[string]string {
 		"store_stats": "@every 1m",
 		"backup":      "@daily",
 		"segments":    "@every 6h",
+		"poll":        "@every 5m",
+		"reconcile":   "@daily",
 	}
 }
 
@@ -99,6 +105,9 @@ type HTTP struct {
 	MaxBodyBytes int64    `yaml:"max_body_bytes" json:"max_body_bytes"`
 	ReadTimeout  Duration `yaml:"read_timeout" json:"read_timeout"`
 	WriteTimeout Duration `yaml:"write_timeout" json:"write_timeout"`
+	// PublicURL is where the platforms reach this daemon's webhooks
+	// (https://cohortd.example.com); empty means no webhook subscriptions.
+	PublicURL string `yaml:"public_url" json:"public_url,omitempty"`
 }
 
 // Store is one shop cohortd reads customers and orders from. Which fields
@@ -112,6 +121,19 @@ type Store struct {
 	AccessToken    Secret   `yaml:"access_token" json:"access_token,omitempty" kind:"shopify"`
 	APIVersion     string   `yaml:"api_version" json:"api_version,omitempty" kind:"shopify"`
 	WebhookSecrets []Secret `yaml:"webhook_secrets" json:"webhook_secrets,omitempty" kind:"shopify"`
+	// Endpoint overrides https://SHOP as the API's base URL (a proxy, or the fake store
+	// of `cohortd demo`).
+	Endpoint string `yaml:"endpoint" json:"endpoint,omitempty" kind:"shopify"`
+	// Backfill is how the first full read is done: "bulk" (bulk operations, the default)
+	// or "pages" (paginated queries, for small stores or apps without bulk access).
+	Backfill string `yaml:"backfill" json:"backfill,omitempty" kind:"shopify"`
+	// PollOverlap is how far before the last poll cursor the next poll starts again, so
+	// records committed out of order at the platform are not missed. Default 10m.
+	PollOverlap Duration `yaml:"poll_overlap" json:"poll_overlap,omitzero" kind:"shopify"`
+	// WriteTags turns the segment tag write-back to this store on (default) or off.
+	WriteTags bool `yaml:"write_tags" json:"write_tags" kind:"shopify"`
+	// DryRun records the planned tag changes without calling the API.
+	DryRun bool `yaml:"dry_run" json:"dry_run,omitempty" kind:"shopify"`
 
 	// WooCommerce.
 	URL            string `yaml:"url" json:"url,omitempty" kind:"woocommerce"`
@@ -141,6 +163,9 @@ type Destination struct {
 	URL      string `yaml:"url" json:"url,omitempty" kind:"listmonk"`
 	Username string `yaml:"username" json:"username,omitempty" kind:"listmonk"`
 	Token    Secret `yaml:"token" json:"token,omitempty" kind:"listmonk"`
+
+	// DryRun records the planned changes without calling the API.
+	DryRun bool `yaml:"dry_run" json:"dry_run,omitempty"`
 }
 
 // WantsSegment reports whether the destination receives the named segment,

@@ -74,7 +74,7 @@ schedule:
 	want := Problems{
 		{File: "cohortd.yaml", Line: 3, Col: 3,
 			Msg:  `unknown key "lisen" in http`,
-			Hint: `did you mean "listen"? valid keys: listen, admin_token, admin_token_file, max_body_bytes, read_timeout, write_timeout`},
+			Hint: `did you mean "listen"? valid keys: listen, admin_token, admin_token_file, max_body_bytes, read_timeout, write_timeout, public_url`},
 		{File: "cohortd.yaml", Line: 5, Col: 5,
 			Msg:  `store "main": missing required access_token`,
 			Hint: `set access_token or access_token_file`},
@@ -85,7 +85,7 @@ schedule:
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
-	wantText := `cohortd.yaml:3:3: unknown key "lisen" in http (did you mean "listen"? valid keys: listen, admin_token, admin_token_file, max_body_bytes, read_timeout, write_timeout)
+	wantText := `cohortd.yaml:3:3: unknown key "lisen" in http (did you mean "listen"? valid keys: listen, admin_token, admin_token_file, max_body_bytes, read_timeout, write_timeout, public_url)
 cohortd.yaml:5:5: store "main": missing required access_token (set access_token or access_token_file)
 cohortd.yaml:9:11: schedule.backup: invalid schedule "*/5 * * *": expected exactly 5 fields, found 4: [*/5 * * *] (use 5-field cron ("*/5 * * * *") or a descriptor ("@daily", "@every 5m"))`
 	if got.Error() != wantText {
@@ -136,7 +136,7 @@ func TestDefault(t *testing.T) {
 		{"destinations", len(d.Destinations), 0},
 		{"tags.prefix", d.Tags.Prefix, "cohort:"},
 		{"segments.custom", len(d.Segments.Custom), 0},
-		{"schedule", d.Schedule, map[string]string{"store_stats": "@every 1m", "backup": "@daily", "segments": "@every 6h"}},
+		{"schedule", d.Schedule, map[string]string{"store_stats": "@every 1m", "backup": "@daily", "segments": "@every 6h", "poll": "@every 5m", "reconcile": "@daily"}},
 		{"backup.dir", d.Backup.Dir, filepath.Join("data", "backups")},
 		{"backup.keep", d.Backup.Keep, 7},
 		{"location", d.Location(), time.UTC},
@@ -233,7 +233,7 @@ schedule:
 	if got := cfg.Segments.Custom[1].Tag; got != "own-tag" {
 		t.Errorf("tag = %q", got)
 	}
-	if want := map[string]string{"store_stats": "@every 1m", "backup": "@weekly", "segments": "@every 6h"}; !reflect.DeepEqual(cfg.Schedule, want) {
+	if want := map[string]string{"store_stats": "@every 1m", "backup": "@weekly", "segments": "@every 6h", "poll": "@every 5m", "reconcile": "@daily"}; !reflect.DeepEqual(cfg.Schedule, want) {
 		t.Errorf("schedule = %v, want %v", cfg.Schedule, want)
 	}
 	if cfg.Stores[0].WebhookSecrets != nil || cfg.Stores[0].URL != "" {
@@ -490,7 +490,7 @@ func TestValidation(t *testing.T) {
 		{"unknown top-level key", "data_dri: x\n",
 			[]string{`cohortd.yaml:1:1: unknown key "data_dri" in top level (did you mean "data_dir"? valid keys: data_dir, base_currency, timezone, http, stores, destinations, tags, segments, schedule, backup, currency_rates, identity)`}},
 		{"unknown key, case and separators", "http:\n  Max-Body-Bytes: 1\n",
-			[]string{`cohortd.yaml:2:3: unknown key "Max-Body-Bytes" in http (did you mean "max_body_bytes"? valid keys: listen, admin_token, admin_token_file, max_body_bytes, read_timeout, write_timeout)`}},
+			[]string{`cohortd.yaml:2:3: unknown key "Max-Body-Bytes" in http (did you mean "max_body_bytes"? valid keys: listen, admin_token, admin_token_file, max_body_bytes, read_timeout, write_timeout, public_url)`}},
 		{"unknown key, no suggestion", "backup:\n  zzzzzzzz: 1\n",
 			[]string{`cohortd.yaml:2:3: unknown key "zzzzzzzz" in backup (valid keys: dir, keep)`}},
 		{"wrong node kinds", "data_dir: [a]\nhttp: x\nbackup:\n  keep: {a: 1}\n",
@@ -555,7 +555,7 @@ func TestValidation(t *testing.T) {
 			`cohortd.yaml:5:19: store "s": access_token must not be empty (set access_token or access_token_file)`,
 			`cohortd.yaml:6:18: store "s": api_version "2025-13" is not of the form YYYY-MM (default is 2025-04)`,
 			`cohortd.yaml:7:23: store "s": webhook_secrets[0] is empty`,
-			`cohortd.yaml:8:5: store "s": key "path" does not apply to shopify stores (valid keys for kind shopify: id, kind, shop, access_token, access_token_file, api_version, webhook_secrets, webhook_secrets_file)`,
+			`cohortd.yaml:8:5: store "s": key "path" does not apply to shopify stores (valid keys for kind shopify: id, kind, shop, access_token, access_token_file, api_version, webhook_secrets, webhook_secrets_file, endpoint, backfill, poll_overlap, write_tags, dry_run)`,
 			`cohortd.yaml:9:5: store "t": missing required shop (set shop to your-store.myshopify.com)`,
 			`cohortd.yaml:9:5: store "t": missing required access_token (set access_token or access_token_file)`,
 		}},
@@ -595,7 +595,7 @@ func TestValidation(t *testing.T) {
 			`cohortd.yaml:4:14: destination "mc": api_key is not a Mailchimp API key (Mailchimp keys end in their data center, e.g. -us21)`,
 			`cohortd.yaml:5:15: destination "mc": segments must not be empty (list segment names, or use "all")`,
 			`cohortd.yaml:6:5: destination "kl": missing required api_key (set api_key or api_key_file)`,
-			`cohortd.yaml:8:5: destination "kl": key "audience_id" does not apply to klaviyo destinations (valid keys for kind klaviyo: id, kind, segments, api_key, api_key_file)`,
+			`cohortd.yaml:8:5: destination "kl": key "audience_id" does not apply to klaviyo destinations (valid keys for kind klaviyo: id, kind, segments, api_key, api_key_file, dry_run)`,
 			`cohortd.yaml:9:16: destination "kl": "all" cannot be combined with other segment names (use either "all" or a list of names)`,
 			`cohortd.yaml:10:5: destination "lm": missing required username (set username to a listmonk API user)`,
 			`cohortd.yaml:10:5: destination "lm": missing required token (set token or token_file)`,
@@ -643,7 +643,7 @@ func TestValidation(t *testing.T) {
   backup: 61 * * * *
 `, []string{
 			`cohortd.yaml:2:16: schedule.store_stats: invalid schedule "@every nope": failed to parse duration @every nope: time: invalid duration "nope" (use 5-field cron ("*/5 * * * *") or a descriptor ("@daily", "@every 5m"))`,
-			`cohortd.yaml:3:3: unknown job "backups" in schedule (did you mean "backup"? known jobs: store_stats, backup, segments)`,
+			`cohortd.yaml:3:3: unknown job "backups" in schedule (did you mean "backup"? known jobs: store_stats, backup, segments, poll, reconcile)`,
 			`cohortd.yaml:4:11: schedule.backup: invalid schedule "61 * * * *": end of range (61) above maximum (59): 61 (use 5-field cron ("*/5 * * * *") or a descriptor ("@daily", "@every 5m"))`,
 		}},
 		{"schedule not a mapping", "schedule: daily\n", []string{
@@ -713,8 +713,10 @@ func TestAliasesAndMerge(t *testing.T) {
     consumer_secret: *tok
 `)
 	want := []Store{
-		{ID: "a", Kind: "shopify", Shop: "a.myshopify.com", AccessToken: "tok", APIVersion: "2025-04"},
-		{ID: "b", Kind: "shopify", Shop: "b.myshopify.com", AccessToken: "tok", APIVersion: "2025-04"},
+		{ID: "a", Kind: "shopify", Shop: "a.myshopify.com", AccessToken: "tok", APIVersion: "2025-04",
+			Backfill: BackfillBulk, PollOverlap: Duration{DefaultPollOverlap}, WriteTags: true},
+		{ID: "b", Kind: "shopify", Shop: "b.myshopify.com", AccessToken: "tok", APIVersion: "2025-04",
+			Backfill: BackfillBulk, PollOverlap: Duration{DefaultPollOverlap}, WriteTags: true},
 		{ID: "c", Kind: "woocommerce", URL: "https://c.example.com", ConsumerKey: "tok", ConsumerSecret: "tok"},
 	}
 	if !reflect.DeepEqual(cfg.Stores, want) {
@@ -790,7 +792,7 @@ destinations:
 		"%v*":  fmt.Sprintf("%v", *cfg),
 		"%+v*": fmt.Sprintf("%+v", *cfg),
 		"%#v*": fmt.Sprintf("%#v", *cfg),
-		"%s":   fmt.Sprintf("%s", cfg.Stores),
+		"%v stores": fmt.Sprintf("%v", cfg.Stores),
 		"%q":   fmt.Sprintf("%q", cfg.HTTP.AdminToken),
 		"%x":   fmt.Sprintf("%x", cfg.HTTP.AdminToken),
 		"json": string(js),

@@ -62,7 +62,8 @@ func TestExampleFile(t *testing.T) {
 			s.Custom = []CustomSegment{{Name: "big_spenders", When: "total_spent >= 1000", Tag: "cohort:big-spender"}}
 			return s
 		}(),
-		Schedule: map[string]string{"store_stats": "@every 1m", "backup": "@daily", "segments": "@every 6h"},
+		Schedule: map[string]string{"store_stats": "@every 1m", "backup": "@daily", "segments": "@every 6h",
+			"poll": "@every 5m", "reconcile": "@daily"},
 		Backup:   Backup{Dir: filepath.Join("data", "backups"), Keep: 7},
 		Identity: Identity{MatchThreshold: 0.9, PossibleThreshold: 0.5, PhoneIsIdentity: true},
 	}
@@ -166,7 +167,8 @@ func TestExampleBlocks(t *testing.T) {
 	}
 	wantStores := []Store{
 		{ID: "main", Kind: KindShopify, Shop: "my-store.myshopify.com", AccessToken: "shpat_123",
-			APIVersion: "2025-04", WebhookSecrets: []Secret{"whsec"}},
+			APIVersion: "2025-04", WebhookSecrets: []Secret{"whsec"}, Backfill: BackfillBulk,
+			PollOverlap: Duration{DefaultPollOverlap}, WriteTags: true},
 		{ID: "woo", Kind: KindWooCommerce, URL: "https://shop.example.com", ConsumerKey: "ck_123",
 			ConsumerSecret: "cs_123", WebhookSecret: "woo-hook"},
 		{ID: "retail", Kind: KindFile, Path: "./online_retail.csv", Mapping: map[string]string{

@@ -33,8 +33,20 @@ func (d *decoder) applyDefaults(cfg *Config) {
 	}
 	for i := range cfg.Stores {
 		s := &cfg.Stores[i]
-		if _, set := d.vals[fmt.Sprintf("stores[%d].api_version", i)]; !set && s.Kind == KindShopify {
+		if s.Kind != KindShopify {
+			continue
+		}
+		if _, set := d.vals[fmt.Sprintf("stores[%d].api_version", i)]; !set {
 			s.APIVersion = DefaultShopifyAPIVersion
+		}
+		if _, set := d.vals[fmt.Sprintf("stores[%d].write_tags", i)]; !set {
+			s.WriteTags = true
+		}
+		if s.Backfill == "" {
+			s.Backfill = BackfillBulk
+		}
+		if s.PollOverlap.Duration == 0 {
+			s.PollOverlap.Duration = DefaultPollOverlap
 		}
 	}
 	for i := range cfg.Destinations {
@@ -156,6 +168,11 @@ func (d *decoder) validateHTTP(h HTTP) {
 	if h.WriteTimeout.Duration <= 0 {
 		d.errAt("http.write_timeout", fmt.Sprintf("http.write_timeout must be greater than 0, not %s", h.WriteTimeout), "")
 	}
+	if h.PublicURL != "" {
+		if err := checkURL(h.PublicURL); err != nil {
+			d.errAt("http.public_url", fmt.Sprintf("http.public_url %q is %v", h.PublicURL, err), "the https address the platforms reach this daemon at, e.g. https://cohortd.example.com")
+		}
+	}
 }
 
 func checkListen(s string) error {
@@ -266,6 +283,17 @@ func (d *decoder) validateStores(stores []Store) {
 			d.requireSecret(lbl, path, "access_token", s.AccessToken)
 			if !apiVersionRE.MatchString(s.APIVersion) {
 				d.errAt(path+".api_version", fmt.Sprintf("%s: api_version %q is not of the form YYYY-MM", lbl, s.APIVersion), "default is "+DefaultShopifyAPIVersion)
+			}
+			if s.Endpoint != "" {
+				if err := checkURL(s.Endpoint); err != nil {
+					d.errAt(path+".endpoint", fmt.Sprintf("%s: endpoint %q is %v", lbl, s.Endpoint, err), "e.g. http://127.0.0.1:8081, or leave it out to use https://SHOP")
+				}
+			}
+			if s.Backfill != BackfillBulk && s.Backfill != BackfillPages {
+				d.errAt(path+".backfill", fmt.Sprintf("%s: backfill %q is neither %q nor %q", lbl, s.Backfill, BackfillBulk, BackfillPages), "bulk is the default")
+			}
+			if s.PollOverlap.Duration < 0 {
+				d.errAt(path+".poll_overlap", fmt.Sprintf("%s: poll_overlap is negative", lbl), "e.g. 10m")
 			}
 			for j, w := range s.WebhookSecrets {
 				if w == "" {
