@@ -38,10 +38,10 @@ const (
 	DefaultShopifyAPIVersion = "2025-04"
 	DefaultPollOverlap       = 10 * time.Minute
 	// Shopify backfill modes.
-	BackfillBulk  = "bulk"
-	BackfillPages = "pages"
-	DefaultTagPrefix         = "cohort:"
-	DefaultBackupKeep        = 7
+	BackfillBulk      = "bulk"
+	BackfillPages     = "pages"
+	DefaultTagPrefix  = "cohort:"
+	DefaultBackupKeep = 7
 	// AllSegments in a destination's segments list means every segment.
 	AllSegments = "all"
 )

@@ -786,17 +786,17 @@ destinations:
 		t.Fatal(err)
 	}
 	outputs := map[string]string{
-		"%v":   fmt.Sprintf("%v", cfg),
-		"%+v":  fmt.Sprintf("%+v", cfg),
-		"%#v":  fmt.Sprintf("%#v", cfg),
-		"%v*":  fmt.Sprintf("%v", *cfg),
-		"%+v*": fmt.Sprintf("%+v", *cfg),
-		"%#v*": fmt.Sprintf("%#v", *cfg),
+		"%v":        fmt.Sprintf("%v", cfg),
+		"%+v":       fmt.Sprintf("%+v", cfg),
+		"%#v":       fmt.Sprintf("%#v", cfg),
+		"%v*":       fmt.Sprintf("%v", *cfg),
+		"%+v*":      fmt.Sprintf("%+v", *cfg),
+		"%#v*":      fmt.Sprintf("%#v", *cfg),
 		"%v stores": fmt.Sprintf("%v", cfg.Stores),
-		"%q":   fmt.Sprintf("%q", cfg.HTTP.AdminToken),
-		"%x":   fmt.Sprintf("%x", cfg.HTTP.AdminToken),
-		"json": string(js),
-		"yaml": string(ym),
+		"%q":        fmt.Sprintf("%q", cfg.HTTP.AdminToken),
+		"%x":        fmt.Sprintf("%x", cfg.HTTP.AdminToken),
+		"json":      string(js),
+		"yaml":      string(ym),
 	}
 	for name, out := range outputs {
 		for _, s := range all {
