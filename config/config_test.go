@@ -202,7 +202,7 @@ segments:
       when: "true"
     - name: own
       when: "true"
-      tag: own-tag
+      tag: seg/own-tag
 schedule:
   backup: "@weekly"
 `)
@@ -230,7 +230,7 @@ schedule:
 	if got := cfg.Segments.Custom[0].Tag; got != "seg/vip" {
 		t.Errorf("default tag = %q", got)
 	}
-	if got := cfg.Segments.Custom[1].Tag; got != "own-tag" {
+	if got := cfg.Segments.Custom[1].Tag; got != "seg/own-tag" {
 		t.Errorf("tag = %q", got)
 	}
 	if want := map[string]string{"store_stats": "@every 1m", "backup": "@weekly", "segments": "@every 6h", "poll": "@every 5m", "reconcile": "@daily"}; !reflect.DeepEqual(cfg.Schedule, want) {
@@ -997,5 +997,15 @@ func TestSetDataDir(t *testing.T) {
 	cfg.SetDataDir("/data")
 	if cfg.Backup.Dir != "/mnt/backups" {
 		t.Errorf("explicit backup dir moved to %q", cfg.Backup.Dir)
+	}
+}
+
+// A custom segment's tag outside the prefix would make cohortd write (and later remove) a tag
+// that may be the merchant's own: rejected with the tag to use.
+func TestCustomTagOutsidePrefixRejected(t *testing.T) {
+	got := problems(t, "segments:\n  custom:\n    - name: vip\n      when: \"true\"\n      tag: VIP\n")
+	if len(got) != 1 || got[0].Line != 5 || !strings.Contains(got[0].Msg, `tag "VIP" is outside the tags prefix "cohort:"`) ||
+		!strings.Contains(got[0].Hint, `"cohort:vip"`) {
+		t.Fatalf("problems = %v", got)
 	}
 }

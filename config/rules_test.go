@@ -64,7 +64,7 @@ func TestRulePositions(t *testing.T) {
 			`cohortd.yaml:4:13: segment "s": when: mismatched types string and int for > (compare text with quoted text, e.g. country == "FR", and numbers with numbers, e.g. orders_count > 5)`},
 		{"clock", `when: days_since_last_order > 3 || now() > 3`,
 			`cohortd.yaml:4:42: segment "s": when: now() is not available in rules (a rule must not depend on the clock; use days_since_last_order, days_since_first_order or days_since_first_seen)`},
-		{"followed by another key", "when: country > 5\n      tag: x",
+		{"followed by another key", "when: country > 5\n      tag: cohort:x",
 			`cohortd.yaml:4:21: segment "s": when: mismatched types string and int for > (compare text with quoted text, e.g. country == "FR", and numbers with numbers, e.g. orders_count > 5)`},
 	}
 	for _, tt := range tests {

@@ -112,7 +112,7 @@ func (d *decoder) validate(cfg *Config) {
 	d.validateStores(cfg.Stores)
 	destIDs := d.validateDestinations(cfg.Destinations)
 	d.validateTags(cfg.Tags)
-	d.validateSegments(cfg.Segments, destIDs)
+	d.validateSegments(cfg.Segments, cfg.Tags.Prefix, destIDs)
 	d.validateThresholds(cfg.Segments)
 	d.validateSchedule(cfg.Schedule)
 	if cfg.Backup.Dir == "" {
@@ -386,7 +386,7 @@ func (d *decoder) validateTags(t Tags) {
 	}
 }
 
-func (d *decoder) validateSegments(s Segments, destIDs []string) {
+func (d *decoder) validateSegments(s Segments, prefix string, destIDs []string) {
 	seen := map[string]string{}
 	for i, c := range s.Custom {
 		path := fmt.Sprintf("segments.custom[%d]", i)
@@ -423,6 +423,9 @@ func (d *decoder) validateSegments(s Segments, destIDs []string) {
 				d.errAt(path+".tag", fmt.Sprintf("%s: tag %q must not contain a comma", lbl, c.Tag), "Shopify tags are comma-separated")
 			case strings.TrimSpace(c.Tag) != c.Tag:
 				d.errAt(path+".tag", fmt.Sprintf("%s: tag %q must not start or end with a space", lbl, c.Tag), "")
+			case prefix != "" && !strings.HasPrefix(strings.ToLower(c.Tag), strings.ToLower(prefix)):
+				d.errAt(path+".tag", fmt.Sprintf("%s: tag %q is outside the tags prefix %q", lbl, c.Tag, prefix),
+					fmt.Sprintf("cohortd only writes tags that start with the prefix, so it never touches your own tags: use %q", prefix+c.Name))
 			}
 		}
 		for j, id := range c.Destinations {
