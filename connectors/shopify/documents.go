@@ -75,12 +75,14 @@ const QueryCustomersPage = `query CustomersPage($first: Int!, $after: String, $q
   }
 }`
 
-// QueryOrdersPage reads one page of orders with their first 100 line items.
+// QueryOrdersPage reads one page of orders with their first 20 line items (Shopify charges
+// a connection first × its node cost: 20 lines keep a page of 10 orders under the 1000-point
+// query maximum); QueryOrderLineItems reads the rest of a longer order.
 const QueryOrdersPage = `query OrdersPage($first: Int!, $after: String, $query: String) {
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
     pageInfo { hasNextPage endCursor }
     nodes {` + orderFields + `
-      lineItems(first: 100) {
+      lineItems(first: 20) {
         pageInfo { hasNextPage endCursor }
         nodes {` + lineItemFields + `
         }
@@ -93,7 +95,7 @@ const QueryOrdersPage = `query OrdersPage($first: Int!, $after: String, $query: 
 const QueryOrderLineItems = `query OrderLineItems($id: ID!, $after: String) {
   order(id: $id) {
     id
-    lineItems(first: 250, after: $after) {
+    lineItems(first: 100, after: $after) {
       pageInfo { hasNextPage endCursor }
       nodes {` + lineItemFields + `
       }

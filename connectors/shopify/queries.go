@@ -99,7 +99,7 @@ func (c *Client) CustomersPage(ctx context.Context, filter, after string, first 
 	return Page{Nodes: out.Customers.Nodes, HasNextPage: out.Customers.PageInfo.HasNextPage, EndCursor: out.Customers.PageInfo.EndCursor}, nil
 }
 
-// OrdersPage reads one page of orders like CustomersPage. An order with more than 100 line
+// OrdersPage reads one page of orders like CustomersPage. An order with more than 20 line
 // items has the rest fetched (QueryOrderLineItems) and appended to its lineItems.nodes, whose
 // pageInfo then says hasNextPage false: every node handed out is complete.
 func (c *Client) OrdersPage(ctx context.Context, filter, after string, first int) (Page, error) {
