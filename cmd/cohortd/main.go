@@ -60,7 +60,8 @@ func commands() map[string]*command {
 	cmds := []*command{runCommand(), configCommand(), statusCommand(), backupCommand(),
 		restoreCommand(), versionCommand(), healthcheckCommand()}
 	cmds = append(cmds, dedupeCommand(), importCommand(), profilesCommand(), qualityCommand(), segmentsCommand())
-	cmds = append(cmds, predictCommand())
+	cmds = append(cmds, predictCommand(), demoCommand())
+	cmds = append(cmds, outboxCommand())
 	m := make(map[string]*command, len(cmds))
 	for _, c := range cmds {
 		m[c.name] = c

@@ -54,6 +54,7 @@ type Daemon struct {
 	quality   *qualityMetrics
 	segmentsM *segmentMetrics
 	segmenter *segmenter.Segmenter // created by the first segments job (one job runs at a time)
+	platforms *platforms           // webhooks, outbox and platform stores
 	started   time.Time
 }
 
@@ -125,6 +126,9 @@ func New(opts Options) (*Daemon, error) {
 			{Name: "jobs", Fn: func(context.Context) error { return d.scheduler.Healthy() }},
 		},
 	})
+	if err := d.setupPlatforms(); err != nil {
+		return nil, err
+	}
 	d.mountAdmin()
 	ok = true
 	return d, nil
@@ -153,6 +157,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	jobCtx, cancelJobs := context.WithCancel(context.Background())
 	defer cancelJobs()
 	d.scheduler.Start(jobCtx)
+	d.startPlatforms(jobCtx)
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- d.server.Serve() }()
@@ -186,6 +191,7 @@ func (d *Daemon) shutdown(serveErr <-chan error, cancelJobs context.CancelFunc) 
 	if err := d.scheduler.Stop(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("daemon: jobs did not finish in time: %w", err))
 	}
+	d.stopPlatforms()
 	if err := d.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("daemon: close store: %w", err))
 	}

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/cohortd/cohortd/config"
 )
 
 // Job names, as they appear in the config's schedule section, in status and in metrics.
@@ -15,6 +17,8 @@ const (
 	JobStoreStats = "store_stats"
 	JobBackup     = "backup"
 	JobSegments   = "segments"
+	JobPoll       = "poll"
+	JobReconcile  = "reconcile"
 )
 
 // registerJobs adds every job whose schedule is configured. A job with an empty schedule is
@@ -24,6 +28,12 @@ func (d *Daemon) registerJobs() error {
 		JobStoreStats: d.refreshStoreStats,
 		JobBackup:     d.backupJob,
 		JobSegments:   d.recomputeSegments,
+		JobPoll:       d.pollJob,
+		JobReconcile:  d.reconcileJob,
+	}
+	if !hasPlatformStores(d.cfg) { // nothing to poll or reconcile
+		delete(jobs, JobPoll)
+		delete(jobs, JobReconcile)
 	}
 	names := make([]string, 0, len(jobs))
 	for name := range jobs {
@@ -104,4 +114,14 @@ func pruneBackups(dir string, keep int) error {
 		ours = ours[1:]
 	}
 	return nil
+}
+
+// hasPlatformStores reports whether a store is read through a platform API.
+func hasPlatformStores(cfg *config.Config) bool {
+	for _, s := range cfg.Stores {
+		if s.Kind == config.KindShopify {
+			return true
+		}
+	}
+	return false
 }

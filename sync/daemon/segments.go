@@ -41,21 +41,39 @@ func newSegmentMetrics(reg prometheus.Registerer) *segmentMetrics {
 // first run reads every profile; later runs refit and rescore from the features kept in
 // memory (profiles change in this process only through the segmenter's updates).
 func (d *Daemon) recomputeSegments(ctx context.Context) error {
+	if d.platforms != nil {
+		d.platforms.pipeline.Lock()
+		defer d.platforms.pipeline.Unlock()
+	}
+	_, err := d.recompute(ctx)
+	if err != nil || d.platforms == nil {
+		return err
+	}
+	for _, s := range d.platforms.shopify {
+		if _, err := s.PlanTags(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recompute runs the full recompute and returns how many profiles changed segments.
+func (d *Daemon) recompute(ctx context.Context) (int, error) {
 	if d.segmenter == nil {
 		opts, err := segmenter.BuildOptions(d.cfg)
 		if err != nil {
-			return fmt.Errorf("segments: %w", err)
+			return 0, fmt.Errorf("segments: %w", err)
 		}
 		d.segmenter = segmenter.New(d.store, opts)
 	}
 	rep, err := d.segmenter.Recompute(ctx, time.Now())
 	if err != nil {
-		return err
+		return 0, err
 	}
 	d.publishSegments(rep.Snapshot.Sizes, rep.Model.Profiles, rep.Model.Prediction)
 	d.log.Info().Int("profiles", rep.Model.Profiles).Int("changed", rep.Changed).
 		Dur("took", rep.Model.Took).Bool("predictions", rep.Model.Prediction.OK).Msg("segments recomputed")
-	return nil
+	return rep.Changed, nil
 }
 
 // loadSegmentMetrics publishes the sizes stored by the last recompute (at start).

@@ -1,0 +1,422 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cohortd/cohortd/config"
+	"github.com/cohortd/cohortd/connectors/shopify"
+	"github.com/cohortd/cohortd/store"
+	"github.com/cohortd/cohortd/sync/ingest"
+	"github.com/cohortd/cohortd/sync/outbox"
+	"github.com/cohortd/cohortd/sync/shopifysync"
+	"github.com/cohortd/cohortd/sync/webhook"
+)
+
+// platforms is the daemon's part that talks to stores: the webhook inbox and receiver, the
+// outbox, and one Syncer per Shopify store. Profiles, segments and tag plans are refreshed
+// by one goroutine when records changed (debounced), so a burst of webhooks costs one
+// rebuild.
+type platforms struct {
+	inbox    *webhook.Inbox
+	receiver *webhook.Receiver
+	outbox   *outbox.Outbox
+	shopify  []*shopifysync.Syncer
+	byStore  map[string]*shopifysync.Syncer
+
+	refreshCh chan struct{}
+	// pipeline serialises rebuilds, segment recomputes and the jobs reading a store, which
+	// must not interleave with a rebuild (privacy erasures included).
+	pipeline sync.Mutex
+	wg       sync.WaitGroup
+	pollMu   sync.Mutex
+	polls    map[string]*sync.Mutex // per store: one poll at a time
+
+	refreshes   int64 // completed refreshes (under pipeline)
+	lastRefresh RefreshReport
+}
+
+// RefreshReport is the outcome of the last refresh (rebuild, segments, tag plans).
+type RefreshReport struct {
+	At         time.Time     `json:"at"`
+	Took       time.Duration `json:"took"`
+	Profiles   int           `json:"profiles"`
+	Identities int           `json:"identities"`
+	Merged     int           `json:"merged"` // identities folded into another profile
+	Segments   int           `json:"segments_changed"`
+	TagChanges int           `json:"tag_changes_planned"`
+}
+
+// RefreshDelay is how long after a change the refresh starts (changes arriving meanwhile
+// join it).
+var RefreshDelay = 3 * time.Second
+
+func (d *Daemon) setupPlatforms() error {
+	p := &platforms{byStore: map[string]*shopifysync.Syncer{}, refreshCh: make(chan struct{}, 1)}
+	d.platforms = p
+	var err error
+	p.inbox, err = webhook.OpenInbox(d.store, webhook.InboxOptions{Registerer: d.registry, Logger: d.log.With().Str("component", "inbox").Logger()})
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	p.receiver, err = webhook.NewReceiver(p.inbox, webhook.Options{MaxBodyBytes: d.cfg.HTTP.MaxBodyBytes, Registerer: d.registry,
+		Logger: d.log.With().Str("component", "webhooks").Logger()})
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	p.receiver.Mount(d.server)
+	metrics := outbox.NewMetrics(d.store)
+	if err := d.registry.Register(metrics); err != nil {
+		return fmt.Errorf("daemon: outbox metrics: %w", err)
+	}
+	olog := d.log.With().Str("component", "outbox").Logger()
+	p.outbox = outbox.New(d.store, outbox.Options{Logger: olog, Metrics: metrics})
+	build, err := ingest.BuildOptions(d.cfg)
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	for _, sc := range d.cfg.Stores {
+		if sc.Kind != config.KindShopify {
+			continue
+		}
+		shop := sc.Shop
+		if sc.Endpoint != "" {
+			shop = sc.Endpoint
+		}
+		client, err := shopify.New(shopify.Options{Shop: shop, AccessToken: sc.AccessToken.Value(), APIVersion: sc.APIVersion,
+			Logger: d.log.With().Str("component", "shopify").Str("store", sc.ID).Logger()})
+		if err != nil {
+			return fmt.Errorf("daemon: store %s: %w", sc.ID, err)
+		}
+		s, err := shopifysync.New(shopifysync.Options{Store: sc, Config: d.cfg, DB: d.store, Client: client, Outbox: p.outbox,
+			Build: build, DataDir: d.cfg.DataDir, Changed: p.changed, Logger: d.log.With().Str("component", "shopify").Logger()})
+		if err != nil {
+			return fmt.Errorf("daemon: %w", err)
+		}
+		var secrets [][]byte
+		for _, w := range sc.WebhookSecrets {
+			secrets = append(secrets, []byte(w.Value()))
+		}
+		if err := p.receiver.Register(shopifysync.Platform, sc.ID, shopify.WebhookSource{Secrets: secrets}); err != nil {
+			return fmt.Errorf("daemon: %w", err)
+		}
+		p.shopify = append(p.shopify, s)
+		p.byStore[sc.ID] = s
+	}
+	return nil
+}
+
+// changed asks for a refresh (non-blocking).
+func (p *platforms) changed() {
+	select {
+	case p.refreshCh <- struct{}{}:
+	default:
+	}
+}
+
+// start runs the platform goroutines until ctx ends; stop waits for them.
+func (d *Daemon) startPlatforms(ctx context.Context) {
+	p := d.platforms
+	for _, s := range p.shopify {
+		p.wg.Add(2)
+		go func() { defer p.wg.Done(); d.runStore(ctx, s) }()
+		go func() {
+			defer p.wg.Done()
+			if err := s.RunPush(ctx); err != nil && ctx.Err() == nil {
+				d.log.Error().Err(err).Str("store", s.ID()).Msg("tag push stopped")
+			}
+		}()
+	}
+	p.wg.Add(2)
+	go func() { defer p.wg.Done(); d.consumeInbox(ctx) }()
+	go func() { defer p.wg.Done(); d.refreshLoop(ctx) }()
+}
+
+func (d *Daemon) stopPlatforms() {
+	if d.platforms == nil {
+		return
+	}
+	d.platforms.wg.Wait()
+	_ = d.platforms.inbox.Close()
+}
+
+// runStore backfills a store (retrying with backoff until it completes), registers its
+// webhooks, then polls early whenever a webhook asks for it. Scheduled polls and
+// reconciliations are jobs.
+func (d *Daemon) runStore(ctx context.Context, s *shopifysync.Syncer) {
+	log := d.log.With().Str("store", s.ID()).Logger()
+	backoff := 5 * time.Second
+	for {
+		d.platforms.pipeline.Lock()
+		rep, err := s.Backfill(ctx)
+		d.platforms.pipeline.Unlock()
+		if err == nil {
+			if !rep.Skipped {
+				log.Info().Dur("took", rep.Took).Msg("shopify: backfill complete")
+			}
+			break
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		log.Error().Err(err).Dur("retry_in", backoff).Msg("shopify: backfill failed; it resumes from its checkpoint")
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Minute)
+	}
+	d.platforms.changed()
+	if url := d.cfg.HTTP.PublicURL; url != "" {
+		d.ensureWebhooks(ctx, s, url)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.PollWake():
+			if _, err := d.pollStore(ctx, s); err != nil && ctx.Err() == nil {
+				log.Warn().Err(err).Msg("shopify: poll failed")
+			}
+		}
+	}
+}
+
+func (d *Daemon) ensureWebhooks(ctx context.Context, s *shopifysync.Syncer, publicURL string) {
+	callback := strings.TrimRight(publicURL, "/") + "/webhooks/" + shopifysync.Platform + "/" + s.ID()
+	created, removed, err := s.EnsureWebhooks(ctx, callback)
+	if err != nil {
+		d.log.Warn().Err(err).Str("store", s.ID()).Msg("shopify: webhook subscriptions not repaired; polling continues")
+		return
+	}
+	d.log.Info().Str("store", s.ID()).Int("created", created).Int("removed", removed).Msg("shopify: webhook subscriptions checked")
+}
+
+// pollStore polls one store. Polls only add records (newer-wins) and run alongside rebuilds
+// and webhook deliveries; two polls of one store never overlap (the scheduler skips an
+// overlapping run, and an early poll waits for the running one).
+func (d *Daemon) pollStore(ctx context.Context, s *shopifysync.Syncer) (shopifysync.PollReport, error) {
+	mu := d.platforms.pollLock(s.ID())
+	mu.Lock()
+	defer mu.Unlock()
+	return s.Poll(ctx)
+}
+
+func (p *platforms) pollLock(store string) *sync.Mutex {
+	p.pollMu.Lock()
+	defer p.pollMu.Unlock()
+	if p.polls == nil {
+		p.polls = map[string]*sync.Mutex{}
+	}
+	if p.polls[store] == nil {
+		p.polls[store] = &sync.Mutex{}
+	}
+	return p.polls[store]
+}
+
+// pollJob and reconcileJob are the scheduled jobs.
+func (d *Daemon) pollJob(ctx context.Context) error {
+	var errs []error
+	for _, s := range d.platforms.shopify {
+		rep, err := d.pollStore(ctx, s)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		d.log.Debug().Str("store", s.ID()).Int64("customers", rep.Customers).Int64("orders", rep.Orders).Msg("poll")
+	}
+	return errors.Join(errs...)
+}
+
+func (d *Daemon) reconcileJob(ctx context.Context) error {
+	var errs []error
+	for _, s := range d.platforms.shopify {
+		d.platforms.pipeline.Lock()
+		_, err := s.Reconcile(ctx)
+		d.platforms.pipeline.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if url := d.cfg.HTTP.PublicURL; url != "" {
+			d.ensureWebhooks(ctx, s, url)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// consumeInbox applies webhook deliveries as they are committed.
+func (d *Daemon) consumeInbox(ctx context.Context) {
+	p := d.platforms
+	for {
+		envs, err := p.inbox.Next(ctx, 500)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, webhook.ErrClosed) {
+				return
+			}
+			d.log.Error().Err(err).Msg("inbox: read failed")
+			time.Sleep(time.Second)
+			continue
+		}
+		if err := d.applyDeliveries(ctx, envs); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			d.log.Error().Err(err).Int("deliveries", len(envs)).Msg("inbox: apply failed; retrying")
+			p.inbox.Rewind()
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(2 * time.Second):
+			}
+		}
+	}
+}
+
+func (d *Daemon) applyDeliveries(ctx context.Context, envs []webhook.Envelope) error {
+	p := d.platforms
+	groups := map[string][]webhook.Envelope{}
+	var order []string
+	for _, e := range envs {
+		k := e.Platform + "/" + e.Store
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], e)
+	}
+	// Record deliveries run alongside a rebuild (the next refresh picks them up); privacy
+	// requests rebuild profiles themselves and must not interleave with a refresh.
+	for _, e := range envs {
+		if shopifysync.IsPrivacyTopic(e.Topic) {
+			p.pipeline.Lock()
+			defer p.pipeline.Unlock()
+			break
+		}
+	}
+	for _, k := range order {
+		batch := groups[k]
+		s := p.byStore[batch[0].Store]
+		if batch[0].Platform != shopifysync.Platform || s == nil {
+			for _, e := range batch {
+				if err := p.inbox.Reject(ctx, e, "no store "+k+" in the configuration"); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		rejected, err := s.Apply(ctx, batch)
+		if err != nil {
+			return err
+		}
+		var done []webhook.Envelope
+		for _, e := range batch {
+			if rerr, bad := rejected[e.Seq]; bad {
+				d.log.Warn().Str("store", e.Store).Str("topic", e.Topic).Uint64("seq", e.Seq).Err(rerr).Msg("webhook delivery dead-lettered")
+				if err := p.inbox.Reject(ctx, e, rerr.Error()); err != nil {
+					return err
+				}
+				continue
+			}
+			done = append(done, e)
+		}
+		if err := p.inbox.Done(ctx, done...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refreshLoop rebuilds profiles, recomputes segments and plans tag pushes after changes.
+func (d *Daemon) refreshLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.platforms.refreshCh:
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(RefreshDelay):
+		}
+		if err := d.refresh(ctx); err != nil && ctx.Err() == nil {
+			d.log.Error().Err(err).Msg("refresh failed")
+		}
+	}
+}
+
+// refresh is one rebuild of profiles from the source records, a full segment recompute and
+// a tag plan per store.
+func (d *Daemon) refresh(ctx context.Context) error {
+	p := d.platforms
+	p.pipeline.Lock()
+	defer p.pipeline.Unlock()
+	start := time.Now()
+	build, err := ingest.BuildOptions(d.cfg)
+	if err != nil {
+		return err
+	}
+	res, err := ingest.Rebuild(ctx, d.store, build)
+	if err != nil {
+		return err
+	}
+	d.segmenter = nil // profiles were replaced: the next recompute reloads them
+	changed, err := d.recompute(ctx)
+	if err != nil {
+		return err
+	}
+	rep := RefreshReport{At: time.Now().UTC(), Profiles: res.Quality.Profiles, Identities: res.Quality.Identities,
+		Merged: res.Quality.Identities - res.Quality.Profiles, Segments: changed}
+	for _, s := range p.shopify {
+		plan, err := s.PlanTags(ctx)
+		if err != nil {
+			return err
+		}
+		rep.TagChanges += len(plan.Changes)
+	}
+	if err := d.refreshQuality(ctx); err != nil {
+		d.log.Warn().Err(err).Msg("quality metrics")
+	}
+	rep.Took = time.Since(start)
+	p.lastRefresh = rep
+	p.refreshes++
+	d.log.Info().Int("profiles", rep.Profiles).Int("merged", rep.Merged).Int("segments_changed", rep.Segments).
+		Int("tag_changes", rep.TagChanges).Dur("took", rep.Took).Msg("profiles, segments and tag plans refreshed")
+	return nil
+}
+
+// LastRefresh returns the last refresh and how many ran.
+func (d *Daemon) LastRefresh() (RefreshReport, int64) {
+	if d.platforms == nil {
+		return RefreshReport{}, 0
+	}
+	d.platforms.pipeline.Lock()
+	defer d.platforms.pipeline.Unlock()
+	return d.platforms.lastRefresh, d.platforms.refreshes
+}
+
+// Syncers returns the Shopify syncers (for the demo's summary and status).
+func (d *Daemon) Syncers() []*shopifysync.Syncer {
+	if d.platforms == nil {
+		return nil
+	}
+	return d.platforms.shopify
+}
+
+// InboxDepth is the number of webhook deliveries waiting.
+func (d *Daemon) InboxDepth() int {
+	if d.platforms == nil {
+		return 0
+	}
+	return d.platforms.inbox.Depth()
+}
+
+var _ http.Handler = (*webhook.Receiver)(nil)
+
+// Store is the daemon's data file, for in-process readers (the demo's summary).
+func (d *Daemon) Store() *store.Store { return d.store }

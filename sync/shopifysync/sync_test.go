@@ -1,0 +1,403 @@
+package shopifysync
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/cohortd/cohortd/config"
+	"github.com/cohortd/cohortd/connectors/shopify"
+	"github.com/cohortd/cohortd/connectors/shopify/shopifyfake"
+	"github.com/cohortd/cohortd/internal/gen"
+	"github.com/cohortd/cohortd/store"
+	"github.com/cohortd/cohortd/sync/ingest"
+	"github.com/cohortd/cohortd/sync/outbox"
+	"github.com/cohortd/cohortd/sync/segmenter"
+	"github.com/cohortd/cohortd/sync/tagpush"
+	"github.com/cohortd/cohortd/sync/webhook"
+)
+
+const (
+	storeID = "shop-a"
+	token   = "shpat_test"
+	secret  = "hook-secret"
+)
+
+var (
+	genOnce sync.Once
+	genDir  string
+	genErr  error
+)
+
+func generated(t *testing.T) string {
+	t.Helper()
+	genOnce.Do(func() {
+		genDir, genErr = os.MkdirTemp("", "shopifysync-gen-")
+		if genErr != nil {
+			return
+		}
+		g := gen.DefaultConfig()
+		g.Customers, g.Orders, g.OutDir, g.Seed = 400, 1200, genDir, 3
+		g.Formats = gen.Formats{Shopify: true}
+		_, genErr = gen.Generate(context.Background(), g)
+	})
+	if genErr != nil {
+		t.Fatal(genErr)
+	}
+	return genDir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if genDir != "" {
+		os.RemoveAll(genDir)
+	}
+	os.Exit(code)
+}
+
+// env is a fake shop, a data file with an inbox fed by the shop's webhooks, and a Syncer.
+type env struct {
+	fake    *shopifyfake.Fake
+	st      *store.Store
+	inbox   *webhook.Inbox
+	ob      *outbox.Outbox
+	syncer  *Syncer
+	cfg     *config.Config
+	changed atomic.Int64
+	dir     string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{dir: t.TempDir()}
+	var err error
+	e.st, err = store.Open(filepath.Join(e.dir, "cohortd.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.st.Close() })
+	e.inbox, err = webhook.OpenInbox(e.st, webhook.InboxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.inbox.Close() })
+	rc, err := webhook.NewReceiver(e.inbox, webhook.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rc.Register(Platform, storeID, shopify.WebhookSource{Secrets: [][]byte{[]byte("old-secret"), []byte(secret)}}); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	rc.Mount(mux)
+	hooks := httptest.NewServer(mux)
+	t.Cleanup(hooks.Close)
+
+	e.fake, err = shopifyfake.New(shopifyfake.Options{AccessToken: token, Plan: shopifyfake.PlanPlus, WebhookSecret: secret,
+		WebhookURL: hooks.URL + "/webhooks/shopify/" + storeID, Dir: filepath.Join(e.dir, "fake")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.fake.Close() })
+	if err := e.fake.LoadGenerated(generated(t)); err != nil {
+		t.Fatal(err)
+	}
+	client, err := shopify.New(shopify.Options{Shop: e.fake.URL(), AccessToken: token, BulkPollMin: 20 * time.Millisecond, BulkPollMax: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.cfg = config.Default()
+	e.cfg.DataDir = e.dir
+	sc := config.Store{ID: storeID, Kind: config.KindShopify, Shop: "shop-a.myshopify.com", APIVersion: "2025-04",
+		Backfill: config.BackfillBulk, WriteTags: true}
+	sc.PollOverlap.Duration = 10 * time.Minute
+	e.cfg.Stores = []config.Store{sc}
+	build, err := ingest.BuildOptions(e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ob = outbox.New(e.st, outbox.Options{})
+	e.syncer, err = New(Options{Store: sc, Config: e.cfg, DB: e.st, Client: client, Outbox: e.ob, Build: build,
+		DataDir: e.dir, Changed: func() { e.changed.Add(1) }, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// drain applies every webhook delivery until the inbox stays empty for a while.
+func (e *env) drain(t *testing.T) {
+	t.Helper()
+	quiet := 0
+	for quiet < 5 {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		envs, err := e.inbox.Next(ctx, 500)
+		cancel()
+		if len(envs) == 0 || err != nil {
+			quiet++
+			continue
+		}
+		quiet = 0
+		rejected, err := e.syncer.Apply(context.Background(), envs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rejected) > 0 {
+			t.Fatalf("rejected deliveries: %v", rejected)
+		}
+		if err := e.inbox.Done(context.Background(), envs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func (e *env) count(t *testing.T, prefix string) int {
+	t.Helper()
+	n := 0
+	if err := e.st.View(func(tx *store.Tx) error {
+		return tx.ForEachPrefix(store.SourceRecords, []byte(prefix), func(_, _ []byte) error { n++; return nil })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (e *env) refresh(t *testing.T) *tagpush.Plan {
+	t.Helper()
+	ctx := context.Background()
+	build, _ := ingest.BuildOptions(e.cfg)
+	if _, err := ingest.Rebuild(ctx, e.st, build); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := segmenter.BuildOptions(e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := segmenter.Recompute(ctx, e.st, opts, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := e.syncer.PlanTags(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+func pending(t *testing.T, st *store.Store) int {
+	t.Helper()
+	sts, err := outbox.Status(st, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range sts {
+		n += s.Pending
+	}
+	return n
+}
+
+// The whole path: bulk backfill with rows expected = rows received, profiles, segments, a tag
+// push that leaves the merchant's tags alone, and the echo webhooks of our write recognised
+// without a second push.
+func TestBackfillPushAndEchoAgainstFakeShopify(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	// A merchant's own tags, set before cohortd ever ran (and a lookalike of ours).
+	ids := e.fake.CustomerIDs(0)
+	if len(ids) < 100 {
+		t.Fatalf("fake holds %d customers", len(ids))
+	}
+	merchant := map[uint64][]string{}
+	for _, id := range ids {
+		merchant[id] = e.fake.CustomerTags(id)
+	}
+
+	rep, err := e.syncer.Backfill(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Phases) != 2 {
+		t.Fatalf("phases %+v", rep.Phases)
+	}
+	for _, p := range rep.Phases {
+		if p.Expected == 0 || p.Expected != p.Received || p.Bad != 0 {
+			t.Errorf("phase %s: expected %d received %d bad %d", p.Phase, p.Expected, p.Received, p.Bad)
+		}
+	}
+	nc, no := e.fake.Counts()
+	if got := e.count(t, "customer/"+storeID+"/"); got != nc {
+		t.Errorf("customers stored %d, shop has %d", got, nc)
+	}
+	if got := e.count(t, "order/"+storeID+"/"); got != no {
+		t.Errorf("orders stored %d, shop has %d", got, no)
+	}
+	if again, err := e.syncer.Backfill(ctx); err != nil || !again.Skipped {
+		t.Errorf("second backfill: %+v, %v", again, err)
+	}
+
+	plan := e.refresh(t)
+	if len(plan.Changes) < nc/2 {
+		t.Fatalf("plan changes %d for %d customers", len(plan.Changes), nc)
+	}
+	pushCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- e.syncer.RunPush(pushCtx) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for pending(t, e.st) > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if p := pending(t, e.st); p != 0 {
+		t.Fatalf("%d changes still pending", p)
+	}
+	if got := e.syncer.Stats().PushedChanges.Load(); got != int64(len(plan.Changes)) {
+		t.Errorf("pushed %d changes, planned %d", got, len(plan.Changes))
+	}
+	prefix := e.cfg.Tags.Prefix
+	for _, c := range plan.Changes {
+		id, _ := strconv.ParseUint(c.CustomerID, 10, 64)
+		tags := e.fake.CustomerTags(id)
+		var ours, theirs []string
+		for _, tag := range tags {
+			if tagpush.IsOurs(prefix, tag) {
+				ours = append(ours, tag)
+			} else {
+				theirs = append(theirs, tag)
+			}
+		}
+		slices.Sort(ours)
+		if !slices.Equal(ours, c.Want) {
+			t.Fatalf("customer %s carries %v, want %v", c.CustomerID, ours, c.Want)
+		}
+		if !slices.Equal(theirs, merchant[id]) {
+			t.Fatalf("customer %s: merchant tags %v became %v", c.CustomerID, merchant[id], theirs)
+		}
+	}
+
+	// The shop sends customers/update for every customer we tagged: recognised as echoes,
+	// nothing marked dirty, and the next plan is empty.
+	before := e.changed.Load()
+	e.drain(t)
+	if echoes := e.syncer.Stats().Echoes.Load(); echoes < int64(len(plan.Changes))*9/10 {
+		t.Errorf("echoes recognised %d of %d tagged customers", echoes, len(plan.Changes))
+	}
+	if e.changed.Load() != before {
+		t.Errorf("echo webhooks marked records changed (%d calls)", e.changed.Load()-before)
+	}
+	if again := e.refresh(t); len(again.Changes) != 0 {
+		t.Errorf("second plan after the echo has %d changes: %+v", len(again.Changes), again.Changes[:min(3, len(again.Changes))])
+	}
+}
+
+// An interrupted bulk download resumes from its checkpoint and ends with the same records
+// as an uninterrupted run.
+func TestBackfillResumesFromCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	whole := newEnv(t)
+	if _, err := whole.syncer.Backfill(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cut := newEnv(t)
+	cut.fake.InjectFault(shopifyfake.Fault{Kind: shopifyfake.FaultTruncatedDownload, AfterRoots: 150, Count: 100})
+	if _, err := cut.syncer.Backfill(ctx); err == nil {
+		t.Fatal("backfill over a truncated download succeeded")
+	}
+	cp, err := cut.syncer.loadCheckpoint()
+	if err != nil || cp.Phase != phaseCustomers || cp.OpID == "" || cp.Line < 100 {
+		t.Fatalf("checkpoint after the failure: %+v, %v", cp, err)
+	}
+	cut.fake.ClearFaults()
+	rep, err := cut.syncer.Backfill(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Phases[0].Resumed || rep.Phases[0].Expected != rep.Phases[0].Received {
+		t.Fatalf("resumed phase: %+v", rep.Phases[0])
+	}
+	a := records(t, whole.st)
+	b := records(t, cut.st)
+	if len(a) == 0 || len(a) != len(b) {
+		t.Fatalf("records: uninterrupted %d, resumed %d", len(a), len(b))
+	}
+	for k, v := range a {
+		if b[k] != v {
+			t.Fatalf("record %s differs after resume", k)
+		}
+	}
+}
+
+func records(t *testing.T, st *store.Store) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	if err := st.View(func(tx *store.Tx) error {
+		return tx.ForEachPrefix(store.SourceRecords, nil, func(k, v []byte) error { out[string(k)] = string(v); return nil })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Shopify's three mandatory privacy webhooks, delivered signed by the shop.
+func TestPrivacyWebhooks(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.syncer.Backfill(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.refresh(t)
+	id := e.fake.CustomerIDs(1)[0]
+	key := "customer/" + storeID + "/" + strconv.FormatUint(id, 10)
+	if _, err := e.st.Get(store.SourceRecords, []byte(key)); err != nil {
+		t.Fatalf("customer %d not stored: %v", id, err)
+	}
+
+	if err := e.fake.RequestCustomerData(id); err != nil {
+		t.Fatal(err)
+	}
+	e.drain(t)
+	exports, _ := filepath.Glob(filepath.Join(e.dir, "privacy", "*.json"))
+	if len(exports) != 1 {
+		t.Fatalf("exports %v", exports)
+	}
+	body, _ := os.ReadFile(exports[0])
+	if !strings.Contains(string(body), strconv.FormatUint(id, 10)) {
+		t.Errorf("export does not name customer %d", id)
+	}
+	if fi, _ := os.Stat(exports[0]); fi.Mode().Perm() != 0o600 {
+		t.Errorf("export mode %v", fi.Mode().Perm())
+	}
+
+	if err := e.fake.RedactCustomer(id); err != nil {
+		t.Fatal(err)
+	}
+	e.drain(t)
+	if b, err := e.st.Get(store.SourceRecords, []byte(key)); err == nil && b != nil {
+		t.Errorf("customer %d still stored after customers/redact", id)
+	}
+	if n := e.count(t, "customer/"+storeID+"/"); n == 0 {
+		t.Error("customers/redact erased other customers")
+	}
+
+	e.fake.RedactShop()
+	e.drain(t)
+	if n := e.count(t, "customer/"+storeID+"/") + e.count(t, "order/"+storeID+"/"); n != 0 {
+		t.Errorf("%d records of the shop left after shop/redact", n)
+	}
+	if rep, err := e.syncer.Backfill(ctx); err != nil || !rep.Skipped {
+		t.Errorf("backfill after shop/redact: %+v, %v", rep, err)
+	}
+}
