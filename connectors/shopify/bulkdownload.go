@@ -199,11 +199,9 @@ func (c *Client) downloadPass(ctx context.Context, url string, skip int64, fn fu
 		}
 		line = bytes.TrimRight(line, "\r\n")
 		if len(line) > 0 {
-			var head struct {
-				ID       string `json:"id"`
-				ParentID string `json:"__parentId"`
-			}
-			if err := json.Unmarshal(line, &head); err != nil {
+			var head struct{ ID, ParentID string }
+			var err error
+			if head.ID, head.ParentID, err = lineHead(line); err != nil {
 				if errors.Is(rerr, io.EOF) {
 					return res, errTruncated
 				}

@@ -38,7 +38,8 @@ type Options struct {
 	MaxThrottledRetries int
 	// RetryBase and RetryMax shape the exponential backoff with full jitter; defaults 1 s, 30 s.
 	RetryBase, RetryMax time.Duration
-	// BulkPollMin and BulkPollMax shape WaitBulk's polling backoff; defaults 1 s, 10 s.
+	// BulkPollMin and BulkPollMax shape WaitBulk's polling backoff; defaults 250 ms, 5 s (a
+	// bulk_operations/finish webhook wakes it sooner).
 	BulkPollMin, BulkPollMax time.Duration
 	// MaxLineBytes is the longest JSONL line DownloadBulk accepts; default 64 MiB.
 	MaxLineBytes int
@@ -85,10 +86,10 @@ func (o *Options) withDefaults() error {
 		o.RetryMax = o.RetryBase
 	}
 	if o.BulkPollMin <= 0 {
-		o.BulkPollMin = time.Second
+		o.BulkPollMin = 250 * time.Millisecond
 	}
 	if o.BulkPollMax <= 0 {
-		o.BulkPollMax = 10 * time.Second
+		o.BulkPollMax = 5 * time.Second
 	}
 	if o.BulkPollMax < o.BulkPollMin {
 		o.BulkPollMax = o.BulkPollMin

@@ -84,25 +84,16 @@ func (d *Daemon) setupPlatforms() error {
 		if sc.Kind != config.KindShopify {
 			continue
 		}
-		shop := sc.Shop
-		if sc.Endpoint != "" {
-			shop = sc.Endpoint
-		}
-		client, err := shopify.New(shopify.Options{Shop: shop, AccessToken: sc.AccessToken.Value(), APIVersion: sc.APIVersion,
-			Logger: d.log.With().Str("component", "shopify").Str("store", sc.ID).Logger()})
+		client, err := shopifysync.ClientFor(sc, shopify.Options{Logger: d.log.With().Str("component", "shopify").Str("store", sc.ID).Logger()})
 		if err != nil {
-			return fmt.Errorf("daemon: store %s: %w", sc.ID, err)
+			return fmt.Errorf("daemon: %w", err)
 		}
 		s, err := shopifysync.New(shopifysync.Options{Store: sc, Config: d.cfg, DB: d.store, Client: client, Outbox: p.outbox,
 			Build: build, DataDir: d.cfg.DataDir, Changed: p.changed, Logger: d.log.With().Str("component", "shopify").Logger()})
 		if err != nil {
 			return fmt.Errorf("daemon: %w", err)
 		}
-		var secrets [][]byte
-		for _, w := range sc.WebhookSecrets {
-			secrets = append(secrets, []byte(w.Value()))
-		}
-		if err := p.receiver.Register(shopifysync.Platform, sc.ID, shopify.WebhookSource{Secrets: secrets}); err != nil {
+		if err := p.receiver.Register(shopifysync.Platform, sc.ID, shopify.WebhookSource{Secrets: shopifysync.Secrets(sc)}); err != nil {
 			return fmt.Errorf("daemon: %w", err)
 		}
 		p.shopify = append(p.shopify, s)

@@ -469,6 +469,7 @@ func rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions, c
 	if err != nil {
 		return nil, err
 	}
+	order, index := profileKeys(res.Profiles)
 	err = st.Update(ctx, func(tx *store.Tx) error {
 		if err := clear(tx, store.Profiles, nil); err != nil {
 			return err
@@ -485,25 +486,16 @@ func rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions, c
 		if err := clear(tx, store.MergeAudit, []byte(possiblePrefix)); err != nil {
 			return err
 		}
-		for i := range res.Profiles {
-			p := &res.Profiles[i]
-			if err := tx.Put(store.Profiles, []byte(p.ID), encoded[i]); err != nil {
+		// Keys go in sorted: bbolt inserts into a page's sorted key array, so random order
+		// costs a memmove per key (quadratic in the keys of one transaction's nodes).
+		for _, i := range order {
+			if err := tx.Put(store.Profiles, []byte(res.Profiles[i].ID), encoded[i]); err != nil {
 				return err
 			}
-			for _, e := range p.Emails {
-				if e.Key != "" {
-					if err := tx.Put(store.Indexes, []byte(emailIndex+e.Key), []byte(p.ID)); err != nil {
-						return err
-					}
-				}
-				if err := tx.Put(store.Indexes, []byte(emailIndex+e.Address), []byte(p.ID)); err != nil {
-					return err
-				}
-			}
-			for _, s := range p.Sources {
-				if err := tx.Put(store.Indexes, []byte(sourceIndex+s.Key()), []byte(p.ID)); err != nil {
-					return err
-				}
+		}
+		for _, e := range index {
+			if err := tx.Put(store.Indexes, e.key, e.value); err != nil {
+				return err
 			}
 		}
 		for i, a := range res.Audit {
@@ -522,6 +514,33 @@ func rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions, c
 		return nil, fmt.Errorf("ingest: write profiles: %w", err)
 	}
 	return res, nil
+}
+
+type indexEntry struct{ key, value []byte }
+
+// profileKeys returns the profiles' positions in id order and their index entries (email keys
+// and addresses, source keys) in key order.
+func profileKeys(ps []profiles.Profile) ([]int, []indexEntry) {
+	order := make([]int, len(ps))
+	var index []indexEntry
+	for i := range ps {
+		order[i] = i
+		p := &ps[i]
+		id := []byte(p.ID)
+		for _, e := range p.Emails {
+			if e.Key != "" {
+				index = append(index, indexEntry{[]byte(emailIndex + e.Key), id})
+			}
+			index = append(index, indexEntry{[]byte(emailIndex + e.Address), id})
+		}
+		for _, s := range p.Sources {
+			index = append(index, indexEntry{[]byte(sourceIndex + s.Key()), id})
+		}
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(ps[a].ID, ps[b].ID) })
+	// Stable, so that of two profiles claiming one key the later wins, as before.
+	slices.SortStableFunc(index, func(a, b indexEntry) int { return bytes.Compare(a.key, b.key) })
+	return order, index
 }
 
 // encodeProfiles encodes the profiles, as Tx.PutValue would, on every core.

@@ -66,3 +66,9 @@ func (s *Syncer) localCounts() (customers, orders int64, err error) {
 	}
 	return customers, orders, nil
 }
+
+// Restart makes the next Backfill read the whole store again (records are newer-wins, so it
+// only adds what is missing and refreshes what is stale).
+func (s *Syncer) Restart(ctx context.Context) error {
+	return s.saveCheckpoint(ctx, checkpoint{Phase: phaseCustomers, Started: s.now()})
+}
