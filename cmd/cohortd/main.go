@@ -61,7 +61,8 @@ func commands() map[string]*command {
 		restoreCommand(), versionCommand(), healthcheckCommand()}
 	cmds = append(cmds, dedupeCommand(), importCommand(), profilesCommand(), qualityCommand(), segmentsCommand())
 	cmds = append(cmds, predictCommand(), demoCommand())
-	cmds = append(cmds, outboxCommand())
+	cmds = append(cmds, outboxCommand(), backfillCommand())
+	cmds = append(cmds, shopifyCommand())
 	m := make(map[string]*command, len(cmds))
 	for _, c := range cmds {
 		m[c.name] = c

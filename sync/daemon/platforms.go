@@ -330,10 +330,17 @@ func (d *Daemon) refreshLoop(ctx context.Context) {
 			return
 		case <-d.platforms.refreshCh:
 		}
+		// Wait for more changes to join, and at least a few times the last refresh's cost:
+		// under a continuous stream of webhooks, back-to-back rebuilds would take the cores
+		// the webhook receiver needs.
+		wait := RefreshDelay
+		if last, _ := d.LastRefresh(); 5*last.Took > wait {
+			wait = min(5*last.Took, 10*time.Minute)
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(RefreshDelay):
+		case <-time.After(wait):
 		}
 		if err := d.refresh(ctx); err != nil && ctx.Err() == nil {
 			d.log.Error().Err(err).Msg("refresh failed")

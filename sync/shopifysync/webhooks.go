@@ -25,8 +25,11 @@ var ErrUndecodable = errors.New("shopifysync: undecodable delivery")
 // deliveries that could not be decoded (to dead-letter) and an error only for a failure
 // worth retrying the whole batch for.
 func (s *Syncer) Apply(ctx context.Context, envs []webhook.Envelope) (rejected map[uint64]error, err error) {
-	w := s.newWriter()
-	dirty := false
+	// Echoes of our own tag writes go through their own Writer: storing them changes nothing
+	// a profile is built from, so they never ask for a refresh; neither do replays and
+	// payloads older than what is stored (the Writer does not count them as written).
+	w, echoes := s.newWriter(), s.newWriter()
+	dirty, written := false, 0
 	for _, env := range envs {
 		ev, derr := decode.Webhook(s.id, env.Topic, env.TriggeredAt, env.Body)
 		if derr != nil {
@@ -40,17 +43,16 @@ func (s *Syncer) Apply(ctx context.Context, envs []webhook.Envelope) (rejected m
 		s.stats.Webhooks.Add(1)
 		switch e := ev.(type) {
 		case decode.CustomerEvent:
+			to := w
 			if s.settle(&e.Customer) {
 				s.stats.Echoes.Add(1)
-			} else {
-				dirty = true
+				to = echoes
 			}
 			s.stats.Customers.Add(1)
-			if err := w.AddCustomer(ctx, e.Customer); err != nil {
+			if err := to.AddCustomer(ctx, e.Customer); err != nil {
 				return rejected, err
 			}
 		case decode.OrderEvent:
-			dirty = true
 			s.stats.Orders.Add(1)
 			if err := w.AddOrder(ctx, e.Order); err != nil {
 				return rejected, err
@@ -66,6 +68,7 @@ func (s *Syncer) Apply(ctx context.Context, envs []webhook.Envelope) (rejected m
 			if err := w.Flush(ctx); err != nil {
 				return rejected, err
 			}
+			written += w.Written
 			w = s.newWriter()
 			if err := s.privacy(ctx, ev, env); err != nil {
 				return rejected, err
@@ -76,7 +79,10 @@ func (s *Syncer) Apply(ctx context.Context, envs []webhook.Envelope) (rejected m
 	if err := w.Flush(ctx); err != nil {
 		return rejected, err
 	}
-	if dirty {
+	if err := echoes.Flush(ctx); err != nil {
+		return rejected, err
+	}
+	if dirty || written+w.Written > 0 {
 		s.opts.Changed()
 	}
 	return rejected, nil

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// `cohortd demo --for` runs the whole pipeline against the fake store and prints its figures:
+// the backfilled records are cleaned, merged, segmented and tagged back, live orders arrive
+// as webhooks, and our own tag writes echo back without a second push.
+func TestDemoRunsEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the demo for 20 s")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "demo", "--customers", "800", "--for", "20s", "--listen", "127.0.0.1:0",
+		"--rate", "20", "--dir", t.TempDir())
+	cmd.Env = append(os.Environ(), "COHORTD_CONFIG=")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("demo: %v\n%s\n%s", err, out.String(), errb.String())
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if k, v, ok := strings.Cut(line, ": "); ok && !strings.Contains(k, " ") {
+			got[k] = v
+		}
+	}
+	num := func(k string) int {
+		n, err := strconv.Atoi(got[k])
+		if err != nil {
+			t.Fatalf("summary has no number %q:\n%s", k, out.String())
+		}
+		return n
+	}
+	for _, k := range []string{"store_customers", "records_read", "profiles", "merges", "segments", "tags_added",
+		"customers_tagged", "webhooks_applied", "webhook_echoes_ignored", "segment.lifecycle-lost"} {
+		if num(k) <= 0 {
+			t.Errorf("%s = %d, want > 0\n%s", k, num(k), out.String())
+		}
+	}
+	for _, k := range []string{"bad_records", "api_throttled", "outbox_dead_letters"} {
+		if num(k) != 0 {
+			t.Errorf("%s = %d, want 0\n%s", k, num(k), out.String())
+		}
+	}
+	if num("profiles") >= num("identities") {
+		t.Errorf("no identities merged: %d profiles from %d identities", num("profiles"), num("identities"))
+	}
+	// The store's customers all got their tags in the first push.
+	if num("customers_tagged") < num("store_customers")*9/10 {
+		t.Errorf("%d of %d customers tagged", num("customers_tagged"), num("store_customers"))
+	}
+}
