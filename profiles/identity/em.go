@@ -52,10 +52,22 @@ func fitEM(ft *features, cand *candidates, opts Options) *fsModel {
 		}
 	}
 	if ft.n >= 2 {
-		// Random pairs drawn up front (deterministic for a Seed), compared in parallel.
-		pairs := make([][2]int32, randomPairs)
-		for i := range pairs {
-			pairs[i] = [2]int32{int32(rng.IntN(ft.n)), int32(rng.IntN(ft.n))}
+		// Random pairs drawn up front (deterministic for a Seed), compared in parallel; a
+		// small input has fewer distinct pairs than that: all of them are compared (an exact
+		// u instead of an estimate, and a webhook-sized rebuild stays cheap).
+		var pairs [][2]int32
+		if all := ft.n * (ft.n - 1) / 2; all <= randomPairs {
+			pairs = make([][2]int32, 0, all)
+			for a := 0; a < ft.n; a++ {
+				for b := a + 1; b < ft.n; b++ {
+					pairs = append(pairs, [2]int32{int32(a), int32(b)})
+				}
+			}
+		} else {
+			pairs = make([][2]int32, randomPairs)
+			for i := range pairs {
+				pairs[i] = [2]int32{int32(rng.IntN(ft.n)), int32(rng.IntN(ft.n))}
+			}
 		}
 		const chunk = 1 << 14
 		nChunks := (len(pairs) + chunk - 1) / chunk
