@@ -102,8 +102,38 @@ func rebuild(idx []int32, n int, cmp func(a, b int32) int) []int32 {
 		idx = append(idx, int32(i))
 	}
 	idx = idx[:n]
-	slices.SortFunc(idx, cmp) // nearly sorted after a few updates: pdqsort is fast there
-	return idx
+	// Nearly sorted: an update moves a record towards the end. Scanning from the end, keep
+	// the records already in order, sort only the displaced ones and merge: O(n + k log k)
+	// for k updates, where a full sort of a 100k index per bulk-mutation poll was the fake's
+	// bottleneck.
+	keep := make([]int32, 0, n)
+	var moved []int32
+	for i := n - 1; i >= 0; i-- {
+		if len(keep) == 0 || cmp(idx[i], keep[len(keep)-1]) <= 0 {
+			keep = append(keep, idx[i])
+		} else {
+			moved = append(moved, idx[i])
+		}
+	}
+	if len(moved) == 0 {
+		slices.Reverse(keep)
+		return append(idx[:0], keep...)
+	}
+	slices.Reverse(keep)
+	slices.SortFunc(moved, cmp)
+	out := idx[:0]
+	i, j := 0, 0
+	for i < len(keep) && j < len(moved) {
+		if cmp(moved[j], keep[i]) < 0 {
+			out = append(out, moved[j])
+			j++
+		} else {
+			out = append(out, keep[i])
+			i++
+		}
+	}
+	out = append(out, keep[i:]...)
+	return append(out, moved[j:]...)
 }
 
 func cmpI(a, b int64) int {

@@ -178,7 +178,7 @@ func (f *Fake) runMutation(ec *execCtx, sel ast.SelectionSet) []byte {
 		first = false
 		b = appendJSONString(b, c.key)
 		b = append(b, ':')
-		f.rlockSorted()
+		f.mu.RLock() // a mutation's payload lists no connection in updated_at order
 		b = ec.writeValue(b, v, fld, mergedSelection(c.fields), []any{c.key})
 		f.mu.RUnlock()
 	}
