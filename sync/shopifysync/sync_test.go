@@ -469,3 +469,96 @@ func TestWebhookSignatures(t *testing.T) {
 		t.Fatalf("stored %+v, %v", envs, err)
 	}
 }
+
+// Paginated backfill (small stores, no bulk access) reads the same records as bulk; a poll then
+// reads what changed since (a new order, a renamed customer) and only that; a reconciliation
+// finds records missing locally and reads the store again.
+func TestPagesPollAndReconcile(t *testing.T) {
+	ctx := context.Background()
+	bulk := newEnv(t)
+	if _, err := bulk.syncer.Backfill(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t)
+	e.syncer.opts.Store.Backfill = config.BackfillPages
+	rep, err := e.syncer.Backfill(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rep.Phases {
+		if p.Mode != config.BackfillPages || p.Expected == 0 || p.Received != p.Expected {
+			t.Errorf("pages phase %+v", p)
+		}
+	}
+	a, b := records(t, bulk.st), records(t, e.st)
+	if len(a) != len(b) {
+		t.Fatalf("bulk stored %d records, pages %d", len(a), len(b))
+	}
+	for k, v := range a {
+		if b[k] != v {
+			t.Fatalf("record %s differs between bulk and pages", k)
+		}
+	}
+
+	// Changes after the backfill (webhooks not drained: the poll must find them itself).
+	ids := e.fake.CustomerIDs(2)
+	name := "Renamed"
+	if err := e.fake.UpdateCustomer(ids[0], shopifyfake.CustomerUpdate{FirstName: &name}); err != nil {
+		t.Fatal(err)
+	}
+	oid, err := e.fake.CreateOrder(shopifyfake.NewOrder{CustomerID: ids[1], Lines: []shopifyfake.NewLine{{Quantity: 2}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := e.syncer.Poll(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.Customers == 0 || pr.Orders == 0 {
+		t.Fatalf("poll read %d customers, %d orders", pr.Customers, pr.Orders)
+	}
+	if pr.Customers > 50 || pr.Orders > 50 {
+		t.Errorf("poll read %d customers and %d orders: more than the changes and the overlap", pr.Customers, pr.Orders)
+	}
+	var c struct {
+		FirstName string `cbor:"5,keyasint"`
+	}
+	if err := e.st.GetValue(store.SourceRecords, []byte("customer/"+storeID+"/"+strconv.FormatUint(ids[0], 10)), &c); err != nil || c.FirstName != name {
+		t.Errorf("renamed customer: %q, %v", c.FirstName, err)
+	}
+	if _, err := e.st.Get(store.SourceRecords, []byte("order/"+storeID+"/"+strconv.FormatUint(oid, 10))); err != nil {
+		t.Errorf("new order not stored: %v", err)
+	}
+
+	// Lose some records locally: reconcile notices and reads the store again.
+	lost := 0
+	if err := e.st.Update(ctx, func(tx *store.Tx) error {
+		var keys [][]byte
+		_ = tx.ForEachPrefix(store.SourceRecords, []byte("order/"+storeID+"/"), func(k, _ []byte) error {
+			if len(keys) < 5 {
+				keys = append(keys, slices.Clone(k))
+			}
+			return nil
+		})
+		for _, k := range keys {
+			if err := tx.Delete(store.SourceRecords, k); err != nil {
+				return err
+			}
+			lost++
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rr, err := e.syncer.Reconcile(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, no := e.fake.Counts()
+	if !rr.Reread || rr.LocalOrders != int64(no-lost) || rr.RemoteOrders != int64(no) {
+		t.Fatalf("reconcile %+v (lost %d of %d)", rr, lost, no)
+	}
+	if got := e.count(t, "order/"+storeID+"/"); got != no {
+		t.Errorf("after reconcile %d orders stored, shop has %d", got, no)
+	}
+}
