@@ -3,6 +3,7 @@ package normalize
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -34,7 +35,20 @@ var phoneExtension = regexp.MustCompile(`(?i)\s*(?:,|;)?\s*(?:ext\.?|extension|x
 // ACMA fictitious ranges). Such numbers are what test orders and demo data contain, and
 // cohortd would rather match them to each other than drop them; they are still recognisable
 // with IsFictional. Invalid numbers keep Raw and have Valid false; they are never dropped.
-func ParsePhone(raw, defaultRegion string) (p Phone) {
+//
+// Results are remembered (a bounded, process-wide cache): libphonenumber costs tens of
+// microseconds a number, and every profile rebuild parses the same numbers again.
+func ParsePhone(raw, defaultRegion string) Phone {
+	key := phoneKey{raw, defaultRegion}
+	if p, ok := phoneCache.get(key); ok {
+		return p
+	}
+	p := parsePhone(raw, defaultRegion)
+	phoneCache.put(key, p)
+	return p
+}
+
+func parsePhone(raw, defaultRegion string) (p Phone) {
 	p = Phone{Raw: raw}
 	s := strings.TrimSpace(raw)
 	s = phoneExtension.ReplaceAllString(s, "")
@@ -144,4 +158,34 @@ func isFictional(n *phonenumbers.PhoneNumber) bool {
 		}
 	}
 	return false
+}
+
+// phoneCacheSize bounds the cache; at the bound it starts again (a rebuild re-fills it).
+const phoneCacheSize = 1 << 19
+
+var phoneCache = &parsedPhones{m: map[phoneKey]Phone{}}
+
+type phoneKey struct{ raw, region string }
+
+// parsedPhones is a concurrency-safe map of parse results, emptied when it reaches
+// phoneCacheSize entries.
+type parsedPhones struct {
+	mu sync.RWMutex
+	m  map[phoneKey]Phone
+}
+
+func (c *parsedPhones) get(k phoneKey) (Phone, bool) {
+	c.mu.RLock()
+	p, ok := c.m[k]
+	c.mu.RUnlock()
+	return p, ok
+}
+
+func (c *parsedPhones) put(k phoneKey, p Phone) {
+	c.mu.Lock()
+	if len(c.m) >= phoneCacheSize {
+		c.m = make(map[phoneKey]Phone, 1024)
+	}
+	c.m[k] = p
+	c.mu.Unlock()
 }
