@@ -39,13 +39,45 @@ var phoneExtension = regexp.MustCompile(`(?i)\s*(?:,|;)?\s*(?:ext\.?|extension|x
 // Results are remembered (a bounded, process-wide cache): libphonenumber costs tens of
 // microseconds a number, and every profile rebuild parses the same numbers again.
 func ParsePhone(raw, defaultRegion string) Phone {
-	key := phoneKey{raw, defaultRegion}
-	if p, ok := phoneCache.get(key); ok {
-		return p
+	// The cache is keyed by the number's significant characters, so one person's number
+	// typed as "(415) 555-0132" in one order and "415.555.0132" in the next is parsed once.
+	// Raw and Last4 belong to this spelling and are set afresh.
+	key := phoneKey{significant(raw), defaultRegion}
+	p, ok := phoneCache.get(key)
+	if !ok {
+		p = parsePhone(key.raw, defaultRegion)
+		phoneCache.put(key, p)
 	}
-	p := parsePhone(raw, defaultRegion)
-	phoneCache.put(key, p)
+	p.Raw = raw
+	p.Last4 = last4Digits(phoneExtension.ReplaceAllString(strings.TrimSpace(raw), ""))
 	return p
+}
+
+// significant drops the separators people type between digit groups (space, '-', '.', '/',
+// parentheses other than a "(0)" trunk marker) and keeps everything else as typed; a space is
+// kept where it separates a digit from a letter ("ext", vanity numbers).
+func significant(raw string) string {
+	var b strings.Builder
+	b.Grow(len(raw))
+	prevDigit := false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c == '(' && i+2 < len(raw) && raw[i+1] == '0' && raw[i+2] == ')':
+			b.WriteString("(0)")
+			i += 2
+			prevDigit = false
+		case c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')':
+			if prevDigit && i+1 < len(raw) && !(raw[i+1] >= '0' && raw[i+1] <= '9') {
+				b.WriteByte(' ')
+				prevDigit = false
+			}
+		default:
+			b.WriteByte(c)
+			prevDigit = c >= '0' && c <= '9'
+		}
+	}
+	return b.String()
 }
 
 func parsePhone(raw, defaultRegion string) (p Phone) {
