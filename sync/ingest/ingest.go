@@ -470,6 +470,16 @@ func rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions, c
 		return nil, err
 	}
 	order, index := profileKeys(res.Profiles)
+	// Audit keys in key order too (the audit comes in merge order, not profile order).
+	type auditKey struct {
+		key []byte
+		i   int
+	}
+	audit := make([]auditKey, len(res.Audit))
+	for i, a := range res.Audit {
+		audit[i] = auditKey{fmt.Appendf(nil, "%s%s/%06d", auditPrefix, a.ProfileID, i), i}
+	}
+	slices.SortFunc(audit, func(a, b auditKey) int { return bytes.Compare(a.key, b.key) })
 	err = st.Update(ctx, func(tx *store.Tx) error {
 		if err := clear(tx, store.Profiles, nil); err != nil {
 			return err
@@ -498,8 +508,8 @@ func rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions, c
 				return err
 			}
 		}
-		for i, a := range res.Audit {
-			if err := tx.PutValue(store.MergeAudit, fmt.Appendf(nil, "%s%s/%06d", auditPrefix, a.ProfileID, i), a); err != nil {
+		for _, a := range audit {
+			if err := tx.PutValue(store.MergeAudit, a.key, res.Audit[a.i]); err != nil {
 				return err
 			}
 		}
