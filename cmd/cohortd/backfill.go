@@ -72,8 +72,9 @@ func backfillCommand() *command {
 					start := time.Now()
 					rep, err := s.Backfill(ctx)
 					for _, p := range rep.Phases {
-						fmt.Fprintf(e.stdout, "%s %s (%s): expected %d, received %d, records %d, bad %d, resumed %v\n",
-							sc.ID, p.Phase, p.Mode, p.Expected, p.Received, p.Records, p.Bad, p.Resumed)
+						fmt.Fprintf(e.stdout, "%s %s (%s): expected %d, received %d, records %d, bad %d, resumed %v; waited %s for the export, read it in %s\n",
+							sc.ID, p.Phase, p.Mode, p.Expected, p.Received, p.Records, p.Bad, p.Resumed,
+							p.Waited.Round(time.Millisecond), p.Read.Round(time.Millisecond))
 					}
 					if err != nil {
 						return err

@@ -371,36 +371,72 @@ func loadRecords(st *store.Store, skip func(key []byte) bool) ([]profiles.Custom
 		customers []profiles.CustomerRecord
 		orders    []profiles.OrderRecord
 	)
+	// The values are collected first (they stay valid while the read transaction is open),
+	// then decoded on every core into slices of the exact size: decoding is most of the cost,
+	// and appending to growing slices of large structs copied them over and over.
 	err := st.View(func(tx *store.Tx) error {
-		if err := tx.ForEachPrefix(store.SourceRecords, []byte(customerPrefix), func(k, v []byte) error {
-			if skip != nil && skip(k) {
+		collect := func(prefix string) (keys, vals [][]byte, err error) {
+			err = tx.ForEachPrefix(store.SourceRecords, []byte(prefix), func(k, v []byte) error {
+				if skip == nil || !skip(k) {
+					keys, vals = append(keys, k), append(vals, v)
+				}
 				return nil
-			}
-			var c profiles.CustomerRecord
-			if err := codec.Unmarshal(v, &c); err != nil {
-				return fmt.Errorf("decode %s: %w", k, err)
-			}
-			customers = append(customers, c)
-			return nil
-		}); err != nil {
+			})
+			return keys, vals, err
+		}
+		ck, cv, err := collect(customerPrefix)
+		if err != nil {
 			return err
 		}
-		return tx.ForEachPrefix(store.SourceRecords, []byte(orderPrefix), func(k, v []byte) error {
-			if skip != nil && skip(k) {
-				return nil
-			}
-			var o profiles.OrderRecord
-			if err := codec.Unmarshal(v, &o); err != nil {
-				return fmt.Errorf("decode %s: %w", k, err)
-			}
-			orders = append(orders, o)
-			return nil
-		})
+		customers = make([]profiles.CustomerRecord, len(cv))
+		if err := decodeAll(ck, cv, func(i int, v []byte) error { return codec.Unmarshal(v, &customers[i]) }); err != nil {
+			return err
+		}
+		ok, ov, err := collect(orderPrefix)
+		if err != nil {
+			return err
+		}
+		orders = make([]profiles.OrderRecord, len(ov))
+		return decodeAll(ok, ov, func(i int, v []byte) error { return codec.Unmarshal(v, &orders[i]) })
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("ingest: load records: %w", err)
 	}
 	return customers, orders, nil
+}
+
+// decodeAll runs decode(i, vals[i]) for every value on every core; the first error (with its
+// key) wins.
+func decodeAll(keys, vals [][]byte, decode func(i int, v []byte) error) error {
+	const chunk = 512
+	var (
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	for range min(runtime.GOMAXPROCS(0), (len(vals)+chunk-1)/chunk) {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(chunk)) - chunk
+				if lo >= len(vals) {
+					return
+				}
+				for i := lo; i < min(lo+chunk, len(vals)); i++ {
+					if err := decode(i, vals[i]); err != nil {
+						mu.Lock()
+						if firstErr == nil {
+							firstErr = fmt.Errorf("decode %s: %w", keys[i], err)
+						}
+						mu.Unlock()
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return firstErr
 }
 
 // Rebuild recomputes every profile from the stored records and replaces the derived buckets.

@@ -50,6 +50,9 @@ type PhaseReport struct {
 	Records  int64  // records decoded and stored (or found stored)
 	Bad      int64  // records that failed to decode
 	Resumed  bool   // continued from a checkpoint
+	// Waited is the time spent waiting for Shopify to prepare the bulk export; Read the time
+	// spent downloading, decoding and storing it (or reading pages).
+	Waited, Read time.Duration
 }
 
 // BackfillReport is what Backfill did.
@@ -164,13 +167,14 @@ func (s *Syncer) newWriter() *ingest.Writer {
 }
 
 // bulkPhase runs (or resumes) the bulk query of cp.Phase and stores its records.
-func (s *Syncer) bulkPhase(ctx context.Context, cp *checkpoint) (PhaseReport, error) {
-	pr := PhaseReport{Phase: cp.Phase, Mode: config.BackfillBulk, Resumed: cp.OpID != ""}
+func (s *Syncer) bulkPhase(ctx context.Context, cp *checkpoint) (pr PhaseReport, err error) {
+	pr = PhaseReport{Phase: cp.Phase, Mode: config.BackfillBulk, Resumed: cp.OpID != ""}
 	template := shopify.BulkCustomers
 	if cp.Phase == phaseOrders {
 		template = shopify.BulkOrders
 	}
 	var op shopify.BulkOperation
+	waitStart := time.Now()
 	for {
 		if cp.OpID == "" {
 			started, err := s.opts.Client.StartBulkQuery(ctx, shopify.BulkQuery(template, ""))
@@ -183,7 +187,6 @@ func (s *Syncer) bulkPhase(ctx context.Context, cp *checkpoint) (PhaseReport, er
 			}
 			s.log.Info().Str("phase", cp.Phase).Str("operation", cp.OpID).Msg("shopify: bulk query started")
 		}
-		var err error
 		op, err = s.opts.Client.WaitBulk(ctx, cp.OpID, s.bulkWake)
 		if err == nil {
 			break
@@ -198,6 +201,9 @@ func (s *Syncer) bulkPhase(ctx context.Context, cp *checkpoint) (PhaseReport, er
 		cp.OpID, cp.Line, cp.Rows = "", 0, 0
 		cp.Restarts++
 	}
+	pr.Waited = time.Since(waitStart)
+	readStart := time.Now()
+	defer func() { pr.Read = time.Since(readStart) }()
 	pr.Expected = int64(op.ObjectCount)
 	w := s.newWriter()
 	rows := cp.Rows
