@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cohortd/cohortd/config"
 	"github.com/cohortd/cohortd/store"
 	"github.com/cohortd/cohortd/sync/daemon"
 )
@@ -37,7 +38,7 @@ func statusCommand() *command {
 			var st daemon.Status
 			err = newAdminClient(cfg, addr).getJSON(ctx, "/admin/status", &st)
 			if errors.Is(err, errNoDaemon) {
-				st, err = offlineStatus(store.DefaultPath(cfg.DataDir))
+				st, err = offlineStatus(store.DefaultPath(cfg.DataDir), cfg)
 				st.Config = source
 			}
 			if err != nil {
@@ -53,7 +54,7 @@ func statusCommand() *command {
 }
 
 // offlineStatus reads the data file directly; it works only while no daemon holds it.
-func offlineStatus(path string) (daemon.Status, error) {
+func offlineStatus(path string, cfg *config.Config) (daemon.Status, error) {
 	st := daemon.Status{Version: version(), DataFile: path}
 	s, err := store.Open(path, store.Options{ReadOnly: true})
 	if err != nil {
@@ -69,7 +70,8 @@ func offlineStatus(path string) (daemon.Status, error) {
 	}
 	st.FileBytes = stats.FileSize
 	st.Buckets = stats.Buckets
-	return st, nil
+	st.Sync, st.Queues, err = daemon.SyncStatus(s, cfg, time.Now())
+	return st, err
 }
 
 func printStatus(w io.Writer, st daemon.Status) {
@@ -106,6 +108,39 @@ func printStatus(w io.Writer, st daemon.Status) {
 		for _, d := range st.Destinations {
 			fmt.Fprintf(w, "  destination %s (%s)\n", d.ID, d.Kind)
 		}
+	}
+	for _, s := range st.Sync {
+		state := s.Backfill
+		switch s.Backfill {
+		case "":
+			state = "not started"
+		case "customers", "orders":
+			state = fmt.Sprintf("reading %s (operation %s, %d lines committed)", s.Backfill, s.BulkOperation, s.BulkLine)
+		}
+		fmt.Fprintf(w, "store %s: backfill %s", s.Store, state)
+		for _, k := range []string{"customers", "orders"} {
+			if t, ok := s.PolledUntil[k]; ok {
+				fmt.Fprintf(w, "; %s polled up to %s", k, t.Format(time.RFC3339))
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	if q := st.Queues; q != nil {
+		fmt.Fprintf(w, "inbox: %d webhook deliveries waiting\n", q.Inbox)
+		for _, o := range q.Outbox {
+			line := fmt.Sprintf("outbox %s: %d pending (%d retrying), %d dead letters", o.Destination, o.Pending, o.Retrying, o.Dead)
+			if o.Planned > 0 {
+				line += fmt.Sprintf(", %d planned (dry run)", o.Planned)
+			}
+			if o.LastError != "" {
+				line += ", last error: " + o.LastError
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+	if r := st.Refresh; r != nil {
+		fmt.Fprintf(w, "last refresh: %s, %d profiles from %d identities, %d changed segments, %d tag changes planned, took %s\n",
+			r.At.Format(time.RFC3339), r.Profiles, r.Identities, r.Segments, r.TagChanges, r.Took.Round(time.Millisecond))
 	}
 	if st.Running {
 		fmt.Fprintln(w, "jobs:")

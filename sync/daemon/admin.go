@@ -6,7 +6,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cohortd/cohortd/config"
+	"github.com/cohortd/cohortd/store"
+	"github.com/cohortd/cohortd/sync/outbox"
 	"github.com/cohortd/cohortd/sync/scheduler"
+	"github.com/cohortd/cohortd/sync/shopifysync"
 )
 
 // Status is what `cohortd status` prints and GET /admin/status returns. It names stores and
@@ -27,6 +31,47 @@ type Status struct {
 	Jobs          []scheduler.JobStatus `json:"jobs"`
 	Stores        []Endpoint            `json:"stores"`
 	Destinations  []Endpoint            `json:"destinations"`
+	// Sync is each platform store's backfill and poll state; Queues the webhook inbox and
+	// the destinations' outboxes; Refresh the last profile/segment refresh.
+	Sync    []shopifysync.State `json:"sync,omitempty"`
+	Queues  *Queues             `json:"queues,omitempty"`
+	Refresh *RefreshReport      `json:"refresh,omitempty"`
+}
+
+// Queues are the durable queues' depths.
+type Queues struct {
+	Inbox  int                        `json:"inbox"`
+	Outbox []outbox.DestinationStatus `json:"outbox,omitempty"`
+}
+
+// SyncStatus reads the platform stores' sync state and the queues from a data file.
+func SyncStatus(st *store.Store, cfg *config.Config, now time.Time) ([]shopifysync.State, *Queues, error) {
+	var states []shopifysync.State
+	for _, sc := range cfg.Stores {
+		if sc.Kind != config.KindShopify {
+			continue
+		}
+		s, err := shopifysync.ReadState(st, sc.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		states = append(states, s)
+	}
+	q := &Queues{}
+	var err error
+	if q.Outbox, err = outbox.Status(st, now); err != nil {
+		return states, nil, err
+	}
+	_ = st.View(func(tx *store.Tx) error { q.Inbox = inboxEntries(tx); return nil })
+	return states, q, nil
+}
+
+// inboxEntries counts the webhook deliveries not yet applied (sync/webhook keeps them under
+// "e/").
+func inboxEntries(tx *store.Tx) int {
+	n := 0
+	_ = tx.ForEachPrefix(store.Inbox, []byte("e/"), func(_, _ []byte) error { n++; return nil })
+	return n
 }
 
 // Endpoint names one configured store or destination.
@@ -78,6 +123,17 @@ func (d *Daemon) Status() Status {
 	if err := d.scheduler.Healthy(); err != nil {
 		s.Ready = false
 		s.Problems = append(s.Problems, err.Error())
+	}
+	if sync, q, err := SyncStatus(d.store, d.cfg, time.Now()); err == nil {
+		s.Sync, s.Queues = sync, q
+		if d.platforms != nil {
+			q.Inbox = d.platforms.inbox.Depth()
+		}
+	} else {
+		s.Problems = append(s.Problems, err.Error())
+	}
+	if rep, n := d.LastRefresh(); n > 0 {
+		s.Refresh = &rep
 	}
 	return s
 }
