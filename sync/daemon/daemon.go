@@ -191,7 +191,7 @@ func (d *Daemon) shutdown(serveErr <-chan error, cancelJobs context.CancelFunc) 
 	if err := d.scheduler.Stop(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("daemon: jobs did not finish in time: %w", err))
 	}
-	d.stopPlatforms()
+	d.stopPlatforms(ctx)
 	if err := d.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("daemon: close store: %w", err))
 	}

@@ -128,11 +128,21 @@ func (d *Daemon) startPlatforms(ctx context.Context) {
 	go func() { defer p.wg.Done(); d.refreshLoop(ctx) }()
 }
 
-func (d *Daemon) stopPlatforms() {
+// stopPlatforms waits for the platform goroutines until ctx ends. A profile rebuild does not
+// stop half-way (profiles.Build runs to its end): rather than overrun the shutdown window, the
+// daemon then exits without it; the rebuild writes in one transaction, so nothing half-written
+// is left, and the next start refreshes again.
+func (d *Daemon) stopPlatforms(ctx context.Context) {
 	if d.platforms == nil {
 		return
 	}
-	d.platforms.wg.Wait()
+	done := make(chan struct{})
+	go func() { d.platforms.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		d.log.Warn().Msg("a profile refresh is still running; stopping without it (the next start refreshes again)")
+	}
 	_ = d.platforms.inbox.Close()
 }
 
