@@ -562,3 +562,51 @@ func TestPagesPollAndReconcile(t *testing.T) {
 		t.Errorf("after reconcile %d orders stored, shop has %d", got, no)
 	}
 }
+
+// dry_run: the planned tag changes are recorded for `cohortd outbox status --planned` and the
+// shop is not called; the applied state stays empty, so turning dry_run off pushes them all.
+func TestDryRunRecordsPlanWithoutCallingShopify(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.syncer.Backfill(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.syncer.opts.Store.DryRun = true
+	plan := e.refresh(t)
+	if len(plan.Changes) == 0 {
+		t.Fatal("nothing planned")
+	}
+	before := e.fake.Stats()
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- e.syncer.RunPush(runCtx) }()
+	deadline := time.Now().Add(20 * time.Second)
+	var planned []outbox.Planned
+	for time.Now().Before(deadline) {
+		var err error
+		if planned, err = outbox.PlannedChanges(e.st, e.syncer.Destination()); err != nil {
+			t.Fatal(err)
+		}
+		if len(planned) == len(plan.Changes) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(planned) != len(plan.Changes) {
+		t.Fatalf("%d planned changes recorded, %d planned", len(planned), len(plan.Changes))
+	}
+	if !strings.HasPrefix(planned[0].Item.Summary, "add cohort:") {
+		t.Errorf("planned summary %q", planned[0].Item.Summary)
+	}
+	after := e.fake.Stats()
+	if after.TagWrites != before.TagWrites || after.BulkOperations != before.BulkOperations {
+		t.Errorf("dry run wrote to the shop: %d tag writes, %d bulk operations", after.TagWrites-before.TagWrites, after.BulkOperations-before.BulkOperations)
+	}
+	if a, _ := tagpush.Applied(e.st, storeID); len(a) != 0 {
+		t.Errorf("dry run recorded %d customers as applied", len(a))
+	}
+}
