@@ -123,7 +123,8 @@ func (d *Daemon) startPlatforms(ctx context.Context) {
 			}
 		}()
 	}
-	p.wg.Add(2)
+	p.wg.Add(3)
+	go func() { defer p.wg.Done(); d.pruneInbox(ctx) }()
 	go func() { defer p.wg.Done(); d.consumeInbox(ctx) }()
 	go func() { defer p.wg.Done(); d.refreshLoop(ctx) }()
 }
@@ -249,6 +250,28 @@ func (d *Daemon) reconcileJob(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// InboxPruneInterval is how often the webhook event ids older than the inbox's retention
+// (7 days: Shopify retries for 48 hours) are forgotten.
+var InboxPruneInterval = time.Hour
+
+func (d *Daemon) pruneInbox(ctx context.Context) {
+	t := time.NewTicker(InboxPruneInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := d.platforms.inbox.Prune(ctx)
+			if err != nil && ctx.Err() == nil {
+				d.log.Warn().Err(err).Msg("inbox: pruning old event ids failed")
+			} else if n > 0 {
+				d.log.Debug().Int("event_ids", n).Msg("inbox: old event ids pruned")
+			}
+		}
+	}
 }
 
 // consumeInbox applies webhook deliveries as they are committed.
