@@ -2,6 +2,7 @@ package shopifysync
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -451,8 +452,21 @@ func TestWebhookSignatures(t *testing.T) {
 			t.Errorf("%s: %d, want 401", name, code)
 		}
 	}
+	// Signed but malformed: 400 and stored nowhere (not even as a dead letter).
+	for name, b := range map[string]string{
+		"not JSON":        `{"id":820982911946154508,"email":`,
+		"no id":           `{"email":"jon@example.com","updated_at":"2026-11-01T10:00:00-05:00"}`,
+		"id not a number": `{"id":"x","updated_at":"2026-11-01T10:00:00-05:00"}`,
+	} {
+		if code := post(b, shopifyfake.Sign(secret, []byte(b)), "evt-"+name); code != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", name, code)
+		}
+	}
 	if d := inbox.Depth(); d != 0 {
 		t.Fatalf("inbox holds %d deliveries after rejected ones", d)
+	}
+	if dl, err := inbox.DeadLetters(10); err != nil || len(dl) != 0 {
+		t.Fatalf("dead letters after rejected deliveries: %d, %v", len(dl), err)
 	}
 	for range 2 {
 		if code := post(body, good, "evt-1"); code != http.StatusOK {
@@ -608,5 +622,27 @@ func TestDryRunRecordsPlanWithoutCallingShopify(t *testing.T) {
 	}
 	if a, _ := tagpush.Applied(e.st, storeID); len(a) != 0 {
 		t.Errorf("dry run recorded %d customers as applied", len(a))
+	}
+}
+
+// A signed, well-formed delivery that cannot be applied (no id) is returned as rejected, with
+// decode's reason and without any value of the payload, for the daemon to dead-letter; the
+// others of its batch are applied.
+func TestApplyRejectsUndecodableDelivery(t *testing.T) {
+	e := newEnv(t)
+	good := webhook.Envelope{Seq: 1, Platform: Platform, Store: storeID, Topic: "customers/update", EventID: "a",
+		Body: []byte(`{"id":42,"email":"jon@example.com","updated_at":"2026-11-01T10:00:00-05:00"}`)}
+	bad := webhook.Envelope{Seq: 2, Platform: Platform, Store: storeID, Topic: "customers/update", EventID: "b",
+		Body: []byte(`{"email":"secret-person@example.com","updated_at":"2026-11-01T10:00:00-05:00"}`)}
+	rejected, err := e.syncer.Apply(context.Background(), []webhook.Envelope{good, bad})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rerr, ok := rejected[2]
+	if len(rejected) != 1 || !ok || !errors.Is(rerr, ErrUndecodable) || strings.Contains(rerr.Error(), "secret-person") {
+		t.Fatalf("rejected = %v", rejected)
+	}
+	if _, err := e.st.Get(store.SourceRecords, []byte("customer/"+storeID+"/42")); err != nil {
+		t.Errorf("the good delivery of the batch was not applied: %v", err)
 	}
 }

@@ -186,6 +186,17 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if v, ok := src.(Validator); ok {
+		if err := v.Validate(r.Header, body); err != nil {
+			count(topicLabel(topic), ResultBadRequest)
+			rc.warn.Warn().Str("platform", platform).Str("store", storeID).
+				Str("request_id", server.RequestID(r.Context())).Err(err).
+				Msg("webhook rejected: signed but malformed")
+			http.Error(w, "malformed delivery: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+	}
+
 	env := Envelope{
 		Platform:    platform,
 		Store:       storeID,

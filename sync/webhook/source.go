@@ -52,3 +52,11 @@ type Pinger interface {
 type HeaderSelector interface {
 	KeptHeaders() []string
 }
+
+// Validator is implemented by a Source that can tell, before anything is stored, that a signed
+// delivery is one the consumer could never apply (malformed JSON, a missing id, an unknown
+// topic). Such a delivery is answered 400 and stored nowhere; the error's text goes into the
+// response, so it must hold no payload values.
+type Validator interface {
+	Validate(h http.Header, body []byte) error
+}
