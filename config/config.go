@@ -44,6 +44,17 @@ const (
 	DefaultBackupKeep = 7
 	// AllSegments in a destination's segments list means every segment.
 	AllSegments = "all"
+
+	// Destination audiences.
+	AudienceSubscribers = "subscribers"
+	AudienceAll         = "all"
+)
+
+// DestinationProperties are the properties a destination may take, and DefaultProperties
+// those it takes when it does not list them.
+var (
+	DestinationProperties = []string{"rfm_group", "lifecycle", "churn_risk", "predicted_clv", "p_alive", "expected_orders"}
+	DefaultProperties     = []string{"rfm_group", "lifecycle", "predicted_clv", "churn_risk"}
 )
 
 // KnownJobs are the scheduler job names the schedule section accepts.
@@ -159,10 +170,25 @@ type Destination struct {
 	APIKey     Secret `yaml:"api_key" json:"api_key,omitempty" kind:"mailchimp,klaviyo"`
 	AudienceID string `yaml:"audience_id" json:"audience_id,omitempty" kind:"mailchimp"`
 
+	// Klaviyo.
+	Revision string `yaml:"revision" json:"revision,omitempty" kind:"klaviyo"`
+
 	// Listmonk.
 	URL      string `yaml:"url" json:"url,omitempty" kind:"listmonk"`
 	Username string `yaml:"username" json:"username,omitempty" kind:"listmonk"`
 	Token    Secret `yaml:"token" json:"token,omitempty" kind:"listmonk"`
+
+	// Endpoint replaces the platform's API address (Mailchimp, Klaviyo): a proxy, or the
+	// demo's fake platforms.
+	Endpoint string `yaml:"endpoint" json:"endpoint,omitempty" kind:"mailchimp,klaviyo"`
+	// Audience says who is sent: "subscribers" (default: only people whose store recorded
+	// marketing consent) or "all" (others too, as non-marketing contacts).
+	Audience string `yaml:"audience" json:"audience,omitempty"`
+	// CreateLists creates a missing list named from the segment (Klaviyo, listmonk; default
+	// true). Off: a segment without its list is an error shown in status.
+	CreateLists bool `yaml:"create_lists" json:"create_lists" kind:"klaviyo,listmonk"`
+	// Properties are the profile properties sent as merge fields / properties / attribs.
+	Properties []string `yaml:"properties" json:"properties,omitempty"`
 
 	// DryRun records the planned changes without calling the API.
 	DryRun bool `yaml:"dry_run" json:"dry_run,omitempty"`

@@ -595,7 +595,7 @@ func TestValidation(t *testing.T) {
 			`cohortd.yaml:4:14: destination "mc": api_key is not a Mailchimp API key (Mailchimp keys end in their data center, e.g. -us21)`,
 			`cohortd.yaml:5:15: destination "mc": segments must not be empty (list segment names, or use "all")`,
 			`cohortd.yaml:6:5: destination "kl": missing required api_key (set api_key or api_key_file)`,
-			`cohortd.yaml:8:5: destination "kl": key "audience_id" does not apply to klaviyo destinations (valid keys for kind klaviyo: id, kind, segments, api_key, api_key_file, dry_run)`,
+			`cohortd.yaml:8:5: destination "kl": key "audience_id" does not apply to klaviyo destinations (valid keys for kind klaviyo: id, kind, segments, api_key, api_key_file, revision, endpoint, audience, create_lists, properties, dry_run)`,
 			`cohortd.yaml:9:16: destination "kl": "all" cannot be combined with other segment names (use either "all" or a list of names)`,
 			`cohortd.yaml:10:5: destination "lm": missing required username (set username to a listmonk API user)`,
 			`cohortd.yaml:10:5: destination "lm": missing required token (set token or token_file)`,

@@ -181,10 +181,11 @@ func TestExampleBlocks(t *testing.T) {
 	}
 	wantDests := []Destination{
 		{ID: "newsletter", Kind: KindMailchimp, APIKey: "0123456789abcdef-us21", AudienceID: "a1b2c3d4e5",
-			Segments: []string{"big_spenders"}},
-		{ID: "klaviyo", Kind: KindKlaviyo, APIKey: "pk_123", Segments: []string{"all"}},
+			Segments: []string{"big_spenders"}, Audience: AudienceSubscribers, Properties: DefaultProperties},
+		{ID: "klaviyo", Kind: KindKlaviyo, APIKey: "pk_123", Segments: []string{"all"}, Audience: AudienceSubscribers,
+			CreateLists: true, Properties: DefaultProperties},
 		{ID: "lists", Kind: KindListmonk, URL: "https://lists.example.com", Username: "cohortd", Token: "lm-token",
-			Segments: []string{"all"}},
+			Segments: []string{"all"}, Audience: AudienceSubscribers, CreateLists: true, Properties: DefaultProperties},
 	}
 	if !reflect.DeepEqual(cfg.Destinations, wantDests) {
 		t.Errorf("destinations =\n%#v\nwant\n%#v", valuesOf(cfg.Destinations), valuesOf(wantDests))

@@ -50,8 +50,18 @@ func (d *decoder) applyDefaults(cfg *Config) {
 		}
 	}
 	for i := range cfg.Destinations {
+		dst := &cfg.Destinations[i]
 		if _, set := d.vals[fmt.Sprintf("destinations[%d].segments", i)]; !set {
-			cfg.Destinations[i].Segments = []string{AllSegments}
+			dst.Segments = []string{AllSegments}
+		}
+		if dst.Audience == "" {
+			dst.Audience = AudienceSubscribers
+		}
+		if _, set := d.vals[fmt.Sprintf("destinations[%d].create_lists", i)]; !set && (dst.Kind == KindKlaviyo || dst.Kind == KindListmonk) {
+			dst.CreateLists = true
+		}
+		if _, set := d.vals[fmt.Sprintf("destinations[%d].properties", i)]; !set {
+			dst.Properties = slices.Clone(DefaultProperties)
 		}
 	}
 	for i := range cfg.Segments.Custom {
@@ -332,6 +342,21 @@ func (d *decoder) validateDestinations(dests []Destination) []string {
 		d.validateSegmentList(lbl, path, dst.Segments)
 		if !d.validateIDKind("destination", path, dst.ID, dst.Kind, validKinds[destinationType], seen) {
 			continue
+		}
+		switch dst.Audience {
+		case AudienceSubscribers, AudienceAll:
+		default:
+			d.errAt(path+".audience", fmt.Sprintf("%s: audience %q is not valid", lbl, dst.Audience), `use "subscribers" (people who gave marketing consent) or "all"`)
+		}
+		for j, p := range dst.Properties {
+			if !slices.Contains(DestinationProperties, p) {
+				d.errAt(fmt.Sprintf("%s.properties[%d]", path, j), fmt.Sprintf("%s: unknown property %q", lbl, p), "valid properties: "+strings.Join(DestinationProperties, ", "))
+			}
+		}
+		if dst.Endpoint != "" {
+			if err := checkURL(dst.Endpoint); err != nil {
+				d.errAt(path+".endpoint", fmt.Sprintf("%s: endpoint %q is %v", lbl, dst.Endpoint, err), "e.g. http://127.0.0.1:8090, or leave it out for the platform's own address")
+			}
 		}
 		switch dst.Kind {
 		case KindMailchimp:

@@ -1,6 +1,7 @@
 package logging
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -94,4 +95,14 @@ func Secret(s string) string {
 		return ""
 	}
 	return "[redacted]"
+}
+
+// emailInTextRE finds things that look like e-mail addresses inside free text (platform
+// error messages).
+var emailInTextRE = regexp.MustCompile(`[^\s@"'<>()\[\],;:]+@[^\s@"'<>()\[\],;:]+`)
+
+// MaskEmailsIn masks every e-mail address found in free text, such as a platform's error
+// message, with MaskEmail.
+func MaskEmailsIn(s string) string {
+	return emailInTextRE.ReplaceAllStringFunc(s, MaskEmail)
 }

@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"errors"
-	"regexp"
 	"time"
 
 	"github.com/cohortd/cohortd/internal/logging"
@@ -61,15 +60,11 @@ func retryAfterOf(err error) time.Duration {
 	return 0
 }
 
-// emailRE finds things that look like e-mail addresses inside platform messages
-// ("Email jane@example.com is invalid").
-var emailRE = regexp.MustCompile(`[^\s@"'<>()\[\],;:]+@[^\s@"'<>()\[\],;:]+`)
-
 // reasonOf is the text stored and shown for err: its message with e-mail addresses masked,
 // because dead letters are printed and logged.
 func reasonOf(err error) string {
 	if err == nil {
 		return ""
 	}
-	return emailRE.ReplaceAllStringFunc(err.Error(), logging.MaskEmail)
+	return logging.MaskEmailsIn(err.Error())
 }

@@ -35,6 +35,17 @@ type AuditLine struct {
 	Unmerges        int `cbor:"13,keyasint,omitempty" json:"unmerges"`
 	// Resumed says the erasure was finished after a restart.
 	Resumed bool `cbor:"14,keyasint,omitempty" json:"resumed,omitempty"`
+	// Destination is the email destination that deleted the person (ActionDestinationDelete).
+	Destination string `cbor:"15,keyasint,omitempty" json:"destination,omitempty"`
+}
+
+// ActionDestinationDelete is the audit action of a person deleted at an email destination.
+const ActionDestinationDelete = "destination/delete"
+
+// PutDestinationDelete writes the audit line of address deleted at destination dest: the
+// subject is its hash, never the address.
+func PutDestinationDelete(tx *store.Tx, dest, address string, at time.Time) error {
+	return putAudit(tx, AuditLine{At: at.UTC(), Action: ActionDestinationDelete, Destination: dest, Subject: SubjectHash(address)})
 }
 
 func putAudit(tx *store.Tx, line AuditLine) error {

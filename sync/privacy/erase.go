@@ -190,6 +190,11 @@ func finish(ctx context.Context, st *store.Store, opts Options, key []byte, mark
 		if err := cleanup(tx, mark, &res); err != nil {
 			return err
 		}
+		if opts.OnErased != nil && len(res.Erased) > 0 {
+			if err := opts.OnErased(tx, res.Erased); err != nil {
+				return fmt.Errorf("queue erasure at destinations: %w", err)
+			}
+		}
 		line := mark.Line
 		line.ProfilesRemoved, line.ProfilesChanged = len(res.ProfilesRemoved), len(res.ProfilesChanged)
 		line.Memberships, line.Events, line.Applied, line.Unmerges = res.Memberships, res.Events, len(res.Applied), res.Unmerges
@@ -261,6 +266,17 @@ func cleanup(tx *store.Tx, mark pendingErase, res *Result) error {
 	for id := range changed {
 		res.ProfilesChanged = append(res.ProfilesChanged, id)
 	}
+	// Addresses nobody holds any more: the person is gone, at the destinations too.
+	erased := map[string]bool{}
+	for _, id := range res.ProfilesRemoved {
+		for _, a := range removed[id].Emails {
+			if a != "" && !erased[a] && tx.Get(store.Indexes, []byte(emailIndex+a)) == nil {
+				erased[a] = true
+				res.Erased = append(res.Erased, a)
+			}
+		}
+	}
+	slices.Sort(res.Erased)
 	slices.Sort(res.ProfilesChanged)
 
 	var dead [][]byte // memberships keys to delete

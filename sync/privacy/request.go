@@ -9,6 +9,7 @@ import (
 
 	"github.com/cohortd/cohortd/profiles"
 	"github.com/cohortd/cohortd/profiles/normalize"
+	"github.com/cohortd/cohortd/store"
 )
 
 // Request names one customer of one store, as Shopify's customers/data_request and
@@ -38,6 +39,11 @@ type Options struct {
 	Logger zerolog.Logger
 	// Now is the clock of the audit lines; time.Now when nil.
 	Now func() time.Time
+	// OnErased, when set, is called in the erasure's last transaction with the addresses of
+	// the profiles that are gone and that no remaining profile holds: the caller queues their
+	// deletion at every email destination there, so a crash cannot lose the cascade. The
+	// addresses are personal data: never log them.
+	OnErased func(tx *store.Tx, addresses []string) error
 }
 
 func (o Options) now() time.Time {
@@ -66,6 +72,9 @@ type Result struct {
 	// Applied are the applied_state rows of removed profiles deleted: what each destination
 	// had been told about them, to be removed there by the caller.
 	Applied []AppliedRow
+	// Erased are the addresses of the removed profiles that no remaining profile holds (the
+	// ones handed to Options.OnErased). Personal data: never log them.
+	Erased []string
 }
 
 // AppliedRow is what one destination had been told about a profile that is gone.
@@ -100,6 +109,10 @@ func emailKey(raw string) string {
 
 // subjectSalt separates the audit hashes from any other use of SHA-256 over the same values.
 const subjectSalt = "cohortd/privacy/v1\x00"
+
+// SubjectHash is the audit lines' stand-in for an address (see subjectHash): destinations
+// that erase a person write it in their own audit lines.
+func SubjectHash(address string) string { return subjectHash("email", emailKey(address)) }
 
 // subjectHash is the audit line's stand-in for a subject: the first 8 bytes of a salted
 // SHA-256, enough to recognise a repeated request, too short to be a useful index.

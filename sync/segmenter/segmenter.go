@@ -433,3 +433,15 @@ func ProfileSegments(st *store.Store, profileID string) (Record, bool, error) {
 	}
 	return r, err == nil, err
 }
+
+// ForEachRecord calls fn with every stored profile's segments and properties, in profile id
+// order, inside tx.
+func ForEachRecord(tx *store.Tx, fn func(profileID string, r Record) error) error {
+	return tx.ForEachPrefix(store.Memberships, []byte(memberPrefix), func(k, v []byte) error {
+		var r Record
+		if err := codec.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("decode %s: %w", k, err)
+		}
+		return fn(string(k[len(memberPrefix):]), r)
+	})
+}

@@ -18,8 +18,9 @@ type readiness struct {
 // "status":"not ready" and each failing check's error message.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	type result struct {
-		name string
-		err  error
+		name     string
+		err      error
+		degraded bool
 	}
 	results := make(chan result, len(s.opts.Checks))
 	for i, c := range s.opts.Checks {
@@ -28,13 +29,18 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 			name = "check" + strconv.Itoa(i)
 		}
 		go func() {
-			results <- result{name, s.runCheck(r.Context(), c)}
+			results <- result{name, s.runCheck(r.Context(), c), c.Degraded}
 		}()
 	}
 	resp := readiness{Status: "ready", Checks: make(map[string]string, len(s.opts.Checks))}
 	for range s.opts.Checks {
 		res := <-results
-		if res.err != nil {
+		if res.err != nil && res.degraded {
+			if resp.Status == "ready" {
+				resp.Status = "degraded"
+			}
+			resp.Checks[res.name] = res.err.Error()
+		} else if res.err != nil {
 			resp.Status = "not ready"
 			resp.Checks[res.name] = res.err.Error()
 			s.log.Warn().Str("check", res.name).Err(res.err).Str("request_id", RequestID(r.Context())).Msg("readiness check failed")
@@ -44,7 +50,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	if resp.Status != "ready" {
+	if resp.Status == "not ready" {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
 	_ = json.NewEncoder(w).Encode(resp)

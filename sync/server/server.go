@@ -38,6 +38,10 @@ const (
 type Check struct {
 	Name string
 	Fn   func(ctx context.Context) error
+	// Degraded marks a check whose failure does not make the process unready (an email
+	// destination that keeps failing must not stop webhook intake): /readyz still answers
+	// 200, with status "degraded" and the check's message.
+	Degraded bool
 }
 
 // Options configures a Server. Zero durations and sizes take the defaults
