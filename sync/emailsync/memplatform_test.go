@@ -31,7 +31,9 @@ type memContact struct {
 	props  map[string]string
 }
 
-func newMemPlatform() *memPlatform { return &memPlatform{contacts: map[string]*memContact{}, batch: 50} }
+func newMemPlatform() *memPlatform {
+	return &memPlatform{contacts: map[string]*memContact{}, batch: 50}
+}
 
 func (m *memPlatform) BatchSize() int { return m.batch }
 

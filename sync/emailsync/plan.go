@@ -24,8 +24,8 @@ type Plan struct {
 	Kind        string `json:"kind"`
 	Audience    string `json:"audience"`
 	// Names are the remote tag or list names of the segments the destination receives.
-	Names   []string `json:"names"`
-	Changes []Entry  `json:"changes"`
+	Names   []string       `json:"names"`
+	Changes []Entry        `json:"changes"`
 	Adds    map[string]int `json:"adds"` // per remote name
 	Removes map[string]int `json:"removes"`
 	// PropUpdates counts changes that carry properties.
@@ -51,13 +51,13 @@ type Entry struct {
 
 // desired is what one address should carry.
 type desired struct {
-	profile   string
-	email     string
-	first     string
-	last      string
-	consent   bool
-	names     []string
-	props     map[string]string
+	profile string
+	email   string
+	first   string
+	last    string
+	consent bool
+	names   []string
+	props   map[string]string
 }
 
 // Compute plans destination dest from the stored memberships, profiles, applied state and
