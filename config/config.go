@@ -58,7 +58,7 @@ var (
 )
 
 // KnownJobs are the scheduler job names the schedule section accepts.
-var KnownJobs = []string{"store_stats", "backup", "segments", "poll", "reconcile"}
+var KnownJobs = []string{"store_stats", "backup", "segments", "poll", "reconcile", "suppressions"}
 
 // defaultSchedule returns the default cron expression of every known job.
 func defaultSchedule() map[string]string {
@@ -68,6 +68,9 @@ func defaultSchedule() map[string]string {
 		"segments":    "@every 6h",
 		"poll":        "@every 5m",
 		"reconcile":   "@daily",
+		// The status pass: unsubscribes, bounces and compliance states at every email
+		// destination, recorded as suppressions.
+		"suppressions": "@hourly",
 	}
 }
 

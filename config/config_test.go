@@ -136,7 +136,7 @@ func TestDefault(t *testing.T) {
 		{"destinations", len(d.Destinations), 0},
 		{"tags.prefix", d.Tags.Prefix, "cohort:"},
 		{"segments.custom", len(d.Segments.Custom), 0},
-		{"schedule", d.Schedule, map[string]string{"store_stats": "@every 1m", "backup": "@daily", "segments": "@every 6h", "poll": "@every 5m", "reconcile": "@daily"}},
+		{"schedule", d.Schedule, map[string]string{"store_stats": "@every 1m", "backup": "@daily", "segments": "@every 6h", "poll": "@every 5m", "reconcile": "@daily", "suppressions": "@hourly"}},
 		{"backup.dir", d.Backup.Dir, filepath.Join("data", "backups")},
 		{"backup.keep", d.Backup.Keep, 7},
 		{"location", d.Location(), time.UTC},
@@ -233,7 +233,7 @@ schedule:
 	if got := cfg.Segments.Custom[1].Tag; got != "seg/own-tag" {
 		t.Errorf("tag = %q", got)
 	}
-	if want := map[string]string{"store_stats": "@every 1m", "backup": "@weekly", "segments": "@every 6h", "poll": "@every 5m", "reconcile": "@daily"}; !reflect.DeepEqual(cfg.Schedule, want) {
+	if want := map[string]string{"store_stats": "@every 1m", "backup": "@weekly", "segments": "@every 6h", "poll": "@every 5m", "reconcile": "@daily", "suppressions": "@hourly"}; !reflect.DeepEqual(cfg.Schedule, want) {
 		t.Errorf("schedule = %v, want %v", cfg.Schedule, want)
 	}
 	if cfg.Stores[0].WebhookSecrets != nil || cfg.Stores[0].URL != "" {
@@ -643,7 +643,7 @@ func TestValidation(t *testing.T) {
   backup: 61 * * * *
 `, []string{
 			`cohortd.yaml:2:16: schedule.store_stats: invalid schedule "@every nope": failed to parse duration @every nope: time: invalid duration "nope" (use 5-field cron ("*/5 * * * *") or a descriptor ("@daily", "@every 5m"))`,
-			`cohortd.yaml:3:3: unknown job "backups" in schedule (did you mean "backup"? known jobs: store_stats, backup, segments, poll, reconcile)`,
+			`cohortd.yaml:3:3: unknown job "backups" in schedule (did you mean "backup"? known jobs: store_stats, backup, segments, poll, reconcile, suppressions)`,
 			`cohortd.yaml:4:11: schedule.backup: invalid schedule "61 * * * *": end of range (61) above maximum (59): 61 (use 5-field cron ("*/5 * * * *") or a descriptor ("@daily", "@every 5m"))`,
 		}},
 		{"schedule not a mapping", "schedule: daily\n", []string{

@@ -63,7 +63,7 @@ func TestExampleFile(t *testing.T) {
 			return s
 		}(),
 		Schedule: map[string]string{"store_stats": "@every 1m", "backup": "@daily", "segments": "@every 6h",
-			"poll": "@every 5m", "reconcile": "@daily"},
+			"poll": "@every 5m", "reconcile": "@daily", "suppressions": "@hourly"},
 		Backup:   Backup{Dir: filepath.Join("data", "backups"), Keep: 7},
 		Identity: Identity{MatchThreshold: 0.9, PossibleThreshold: 0.5, PhoneIsIdentity: true},
 	}

@@ -62,7 +62,7 @@ func commands() map[string]*command {
 	cmds = append(cmds, dedupeCommand(), importCommand(), profilesCommand(), qualityCommand(), segmentsCommand())
 	cmds = append(cmds, predictCommand(), demoCommand())
 	cmds = append(cmds, outboxCommand(), backfillCommand())
-	cmds = append(cmds, shopifyCommand())
+	cmds = append(cmds, shopifyCommand(), eraseCommand())
 	m := make(map[string]*command, len(cmds))
 	for _, c := range cmds {
 		m[c.name] = c

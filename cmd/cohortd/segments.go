@@ -19,6 +19,7 @@ import (
 	"github.com/cohortd/cohortd/segments/rules"
 	"github.com/cohortd/cohortd/store"
 	"github.com/cohortd/cohortd/sync/ingest"
+	"github.com/cohortd/cohortd/sync/emailsync"
 	"github.com/cohortd/cohortd/sync/segmenter"
 )
 
@@ -278,6 +279,9 @@ func segmentHistory(w io.Writer, st *store.Store, name string, asJSON bool) erro
 }
 
 func segmentDiff(w io.Writer, st *store.Store, cfg *config.Config, dest string, limit int, asJSON bool) error {
+	if d, ok := cfg.DestinationByID(dest); ok && emailsync.IsEmail(d.Kind) {
+		return emailDiff(w, st, cfg, d, limit, asJSON)
+	}
 	rep, err := segmenter.Diff(st, cfg, dest)
 	if err != nil {
 		return err
@@ -302,6 +306,41 @@ func segmentDiff(w io.Writer, st *store.Store, cfg *config.Config, dest string, 
 	}
 	for _, p := range rep.Profiles[:min(limit, len(rep.Profiles))] {
 		fmt.Fprintf(w, "  %s %s add %v remove %v\n", p.ProfileID, logging.MaskEmail(p.Email), p.Add, p.Remove)
+	}
+	return nil
+}
+
+// emailDiff prints what an email destination's next push sends: emailsync.Plan, the same
+// plan the daemon queues.
+func emailDiff(w io.Writer, st *store.Store, cfg *config.Config, d config.Destination, limit int, asJSON bool) error {
+	plan, err := emailsync.Compute(st, cfg, d)
+	if err != nil {
+		return err
+	}
+	for i := range plan.Changes {
+		plan.Changes[i].Change.Email = logging.MaskEmail(plan.Changes[i].Change.Email)
+		plan.Changes[i].Change.FirstName, plan.Changes[i].Change.LastName = "", ""
+	}
+	if asJSON {
+		return writeJSON(w, plan)
+	}
+	adds, removes := 0, 0
+	for _, n := range plan.Adds {
+		adds += n
+	}
+	for _, n := range plan.Removes {
+		removes += n
+	}
+	fmt.Fprintf(w, "destination %s (%s, audience %s), dry run: %d contacts to update, %d memberships to add, %d to remove, %d with changed properties\n",
+		plan.Destination, plan.Kind, plan.Audience, len(plan.Changes), adds, removes, plan.PropUpdates)
+	fmt.Fprintf(w, "left out: %d without a valid email, %d without marketing consent, %d suppressed at the destination\n",
+		plan.SkippedNoEmail, plan.SkippedNoConsent, plan.Suppressed)
+	for _, n := range plan.Names {
+		fmt.Fprintf(w, "  %-36s +%d -%d\n", n, plan.Adds[n], plan.Removes[n])
+	}
+	for _, e := range plan.Changes[:min(limit, len(plan.Changes))] {
+		c := e.Change
+		fmt.Fprintf(w, "  %s %s add %v remove %v\n", c.ProfileID, c.Email, c.Add, c.Remove)
 	}
 	return nil
 }

@@ -71,6 +71,10 @@ func offlineStatus(path string, cfg *config.Config) (daemon.Status, error) {
 	st.FileBytes = stats.FileSize
 	st.Buckets = stats.Buckets
 	st.Sync, st.Queues, err = daemon.SyncStatus(s, cfg, time.Now())
+	if err != nil {
+		return st, err
+	}
+	st.Email, err = daemon.EmailStatuses(s, cfg)
 	return st, err
 }
 
@@ -88,6 +92,8 @@ func printStatus(w io.Writer, st daemon.Status) {
 		ready := "ready"
 		if !st.Ready {
 			ready = "NOT READY: " + strings.Join(st.Problems, "; ")
+		} else if len(st.Problems) > 0 {
+			ready = "ready, degraded: " + strings.Join(st.Problems, "; ")
 		}
 		fmt.Fprintf(w, "readiness: %s\n", ready)
 	}
@@ -137,6 +143,28 @@ func printStatus(w io.Writer, st daemon.Status) {
 			}
 			fmt.Fprintln(w, line)
 		}
+	}
+	for _, e := range st.Email {
+		kinds := make([]string, 0, len(e.Suppressions))
+		for k := range e.Suppressions {
+			kinds = append(kinds, k)
+		}
+		sort.Strings(kinds)
+		var sup []string
+		for _, k := range kinds {
+			sup = append(sup, fmt.Sprintf("%d %s", e.Suppressions[k], k))
+		}
+		if len(sup) == 0 {
+			sup = []string{"none"}
+		}
+		line := fmt.Sprintf("destination %s (%s): suppressed addresses: %s", e.ID, e.Kind, strings.Join(sup, ", "))
+		if h := e.Health; h != nil {
+			line += fmt.Sprintf("; delivered %d, deleted %d", h.Delivered, h.Deleted)
+			if h.Failing {
+				line += fmt.Sprintf("; FAILING: %d sends in a row failed, last error: %s", h.FailedSends, h.LastError)
+			}
+		}
+		fmt.Fprintln(w, line)
 	}
 	if r := st.Refresh; r != nil {
 		fmt.Fprintf(w, "last refresh: %s, %d profiles from %d identities, %d changed segments, %d tag changes planned, took %s\n",

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cohortd/cohortd/config"
 	"github.com/cohortd/cohortd/store"
+	"github.com/cohortd/cohortd/sync/emailsync"
 	"github.com/cohortd/cohortd/sync/outbox"
 	"github.com/cohortd/cohortd/sync/scheduler"
 	"github.com/cohortd/cohortd/sync/shopifysync"
@@ -36,6 +37,37 @@ type Status struct {
 	Sync    []shopifysync.State `json:"sync,omitempty"`
 	Queues  *Queues             `json:"queues,omitempty"`
 	Refresh *RefreshReport      `json:"refresh,omitempty"`
+	// Email is each email destination's suppressions and (in a running daemon) delivery
+	// health.
+	Email []EmailStatus `json:"email,omitempty"`
+}
+
+// EmailStatus is one email destination's state.
+type EmailStatus struct {
+	ID           string            `json:"id"`
+	Kind         string            `json:"kind"`
+	Suppressions map[string]int    `json:"suppressions"` // by status
+	Health       *emailsync.Health `json:"health,omitempty"`
+}
+
+// EmailStatuses reads the email destinations' suppressions from a data file.
+func EmailStatuses(st *store.Store, cfg *config.Config) ([]EmailStatus, error) {
+	var out []EmailStatus
+	for _, d := range cfg.Destinations {
+		if !emailsync.IsEmail(d.Kind) {
+			continue
+		}
+		counts, err := emailsync.SuppressionCounts(st, d.ID)
+		if err != nil {
+			return out, err
+		}
+		es := EmailStatus{ID: d.ID, Kind: d.Kind, Suppressions: map[string]int{}}
+		for k, n := range counts {
+			es.Suppressions[string(k)] = n
+		}
+		out = append(out, es)
+	}
+	return out, nil
 }
 
 // Queues are the durable queues' depths.
@@ -134,6 +166,22 @@ func (d *Daemon) Status() Status {
 	}
 	if rep, n := d.LastRefresh(); n > 0 {
 		s.Refresh = &rep
+	}
+	if es, err := EmailStatuses(d.store, d.cfg); err == nil {
+		for i := range es {
+			for _, sy := range d.EmailSyncers() {
+				if sy.ID() == es[i].ID {
+					h := sy.Health()
+					es[i].Health = &h
+					if h.Failing {
+						s.Problems = append(s.Problems, "destination "+sy.ID()+" is failing: "+h.LastError)
+					}
+				}
+			}
+		}
+		s.Email = es
+	} else {
+		s.Problems = append(s.Problems, err.Error())
 	}
 	return s
 }

@@ -124,6 +124,7 @@ func New(opts Options) (*Daemon, error) {
 		Checks: []server.Check{
 			{Name: "store", Fn: d.checkStore},
 			{Name: "jobs", Fn: func(context.Context) error { return d.scheduler.Healthy() }},
+			{Name: "destinations", Fn: d.checkDestinations, Degraded: true},
 		},
 	})
 	if err := d.setupPlatforms(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cohortd/cohortd/config"
+	"github.com/cohortd/cohortd/sync/emailsync"
 )
 
 // Job names, as they appear in the config's schedule section, in status and in metrics.
@@ -19,17 +20,23 @@ const (
 	JobSegments   = "segments"
 	JobPoll       = "poll"
 	JobReconcile  = "reconcile"
+	// JobSuppressions is the status pass of the email destinations.
+	JobSuppressions = "suppressions"
 )
 
 // registerJobs adds every job whose schedule is configured. A job with an empty schedule is
 // off.
 func (d *Daemon) registerJobs() error {
 	jobs := map[string]func(context.Context) error{
-		JobStoreStats: d.refreshStoreStats,
-		JobBackup:     d.backupJob,
-		JobSegments:   d.recomputeSegments,
-		JobPoll:       d.pollJob,
-		JobReconcile:  d.reconcileJob,
+		JobStoreStats:   d.refreshStoreStats,
+		JobBackup:       d.backupJob,
+		JobSegments:     d.recomputeSegments,
+		JobPoll:         d.pollJob,
+		JobReconcile:    d.reconcileJob,
+		JobSuppressions: d.suppressionsJob,
+	}
+	if !hasEmailDestinations(d.cfg) {
+		delete(jobs, JobSuppressions)
 	}
 	if !hasPlatformStores(d.cfg) { // nothing to poll or reconcile
 		delete(jobs, JobPoll)
@@ -120,6 +127,15 @@ func pruneBackups(dir string, keep int) error {
 func hasPlatformStores(cfg *config.Config) bool {
 	for _, s := range cfg.Stores {
 		if s.Kind == config.KindShopify {
+			return true
+		}
+	}
+	return false
+}
+
+func hasEmailDestinations(cfg *config.Config) bool {
+	for _, d := range cfg.Destinations {
+		if emailsync.IsEmail(d.Kind) {
 			return true
 		}
 	}

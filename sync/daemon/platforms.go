@@ -12,6 +12,7 @@ import (
 	"github.com/cohortd/cohortd/config"
 	"github.com/cohortd/cohortd/connectors/shopify"
 	"github.com/cohortd/cohortd/store"
+	"github.com/cohortd/cohortd/sync/emailsync"
 	"github.com/cohortd/cohortd/sync/ingest"
 	"github.com/cohortd/cohortd/sync/outbox"
 	"github.com/cohortd/cohortd/sync/shopifysync"
@@ -28,6 +29,7 @@ type platforms struct {
 	outbox   *outbox.Outbox
 	shopify  []*shopifysync.Syncer
 	byStore  map[string]*shopifysync.Syncer
+	email    []*emailsync.Syncer // one per email destination
 
 	refreshCh chan struct{}
 	// pipeline serialises rebuilds, segment recomputes and the jobs reading a store, which
@@ -50,6 +52,8 @@ type RefreshReport struct {
 	Merged     int           `json:"merged"` // identities folded into another profile
 	Segments   int           `json:"segments_changed"`
 	TagChanges int           `json:"tag_changes_planned"`
+	// EmailChanges counts the contact changes queued for the email destinations.
+	EmailChanges int `json:"email_changes_planned"`
 }
 
 // RefreshDelay is how long after a change the refresh starts (changes arriving meanwhile
@@ -80,6 +84,9 @@ func (d *Daemon) setupPlatforms() error {
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)
 	}
+	if err := d.setupEmail(p); err != nil {
+		return err
+	}
 	for _, sc := range d.cfg.Stores {
 		if sc.Kind != config.KindShopify {
 			continue
@@ -89,7 +96,7 @@ func (d *Daemon) setupPlatforms() error {
 			return fmt.Errorf("daemon: %w", err)
 		}
 		s, err := shopifysync.New(shopifysync.Options{Store: sc, Config: d.cfg, DB: d.store, Client: client, Outbox: p.outbox,
-			Build: build, DataDir: d.cfg.DataDir, Changed: p.changed, Logger: d.log.With().Str("component", "shopify").Logger()})
+			Build: build, DataDir: d.cfg.DataDir, Changed: p.changed, OnErased: p.onErased, Logger: d.log.With().Str("component", "shopify").Logger()})
 		if err != nil {
 			return fmt.Errorf("daemon: %w", err)
 		}
@@ -120,6 +127,15 @@ func (d *Daemon) startPlatforms(ctx context.Context) {
 			defer p.wg.Done()
 			if err := s.RunPush(ctx); err != nil && ctx.Err() == nil {
 				d.log.Error().Err(err).Str("store", s.ID()).Msg("tag push stopped")
+			}
+		}()
+	}
+	for _, s := range p.email {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			if err := s.Run(ctx); err != nil && ctx.Err() == nil {
+				d.log.Error().Err(err).Str("destination", s.ID()).Msg("email destination push stopped")
 			}
 		}()
 	}
@@ -409,6 +425,9 @@ func (d *Daemon) refresh(ctx context.Context) error {
 			return err
 		}
 		rep.TagChanges += len(plan.Changes)
+	}
+	if rep.EmailChanges, err = p.planEmail(ctx); err != nil {
+		return err
 	}
 	if err := d.refreshQuality(ctx); err != nil {
 		d.log.Warn().Err(err).Msg("quality metrics")

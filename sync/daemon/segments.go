@@ -54,7 +54,8 @@ func (d *Daemon) recomputeSegments(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	_, err = d.platforms.planEmail(ctx)
+	return err
 }
 
 // recompute runs the full recompute and returns how many profiles changed segments.

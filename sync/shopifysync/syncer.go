@@ -34,6 +34,9 @@ type Options struct {
 	Build profiles.BuildOptions
 	// DataDir receives privacy exports.
 	DataDir string
+	// OnErased is privacy.Options.OnErased of the store's erasures: the daemon queues the
+	// erased addresses' deletion at every email destination there.
+	OnErased func(tx *store.Tx, addresses []string) error
 	// Changed is called (without blocking for long) when records changed, so the daemon
 	// rebuilds profiles and segments and plans pushes.
 	Changed func()

@@ -151,7 +151,7 @@ func equalCustomers(a, b profiles.CustomerRecord) bool {
 
 // privacy runs one of Shopify's mandatory privacy requests.
 func (s *Syncer) privacy(ctx context.Context, ev decode.Event, env webhook.Envelope) error {
-	opts := privacy.Options{Build: s.opts.Build, Logger: s.log, Now: s.opts.Now}
+	opts := privacy.Options{Build: s.opts.Build, Logger: s.log, Now: s.opts.Now, OnErased: s.opts.OnErased}
 	reqID := env.EventID
 	switch e := ev.(type) {
 	case decode.DataRequest:
