@@ -18,8 +18,8 @@ import (
 	"github.com/cohortd/cohortd/segments"
 	"github.com/cohortd/cohortd/segments/rules"
 	"github.com/cohortd/cohortd/store"
-	"github.com/cohortd/cohortd/sync/ingest"
 	"github.com/cohortd/cohortd/sync/emailsync"
+	"github.com/cohortd/cohortd/sync/ingest"
 	"github.com/cohortd/cohortd/sync/segmenter"
 )
 

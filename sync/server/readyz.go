@@ -15,7 +15,8 @@ type readiness struct {
 
 // readyz runs every check concurrently, each with Options.CheckTimeout, and
 // answers 200 {"status":"ready","checks":{"name":"ok",...}} or 503 with
-// "status":"not ready" and each failing check's error message.
+// "status":"not ready" and each failing check's error message. Failing Degraded checks
+// give 200 with "status":"degraded" and their messages.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	type result struct {
 		name     string

@@ -149,7 +149,7 @@ func decodeReadiness(t *testing.T, body string) readiness {
 func TestReadyz(t *testing.T) {
 	ok := func(context.Context) error { return nil }
 	t.Run("ready", func(t *testing.T) {
-		ts := newServer(t, Options{Checks: []Check{{"store", ok}, {"scheduler", ok}}}, nil)
+		ts := newServer(t, Options{Checks: []Check{{Name: "store", Fn: ok}, {Name: "scheduler", Fn: ok}}}, nil)
 		resp, body := get(t, ts.url+"/readyz")
 		if resp.StatusCode != 200 {
 			t.Fatalf("status %d: %s", resp.StatusCode, body)
@@ -165,10 +165,10 @@ func TestReadyz(t *testing.T) {
 		ts := newServer(t, Options{
 			CheckTimeout: 100 * time.Millisecond,
 			Checks: []Check{
-				{"store", ok},
-				{"shopify", func(context.Context) error { return errors.New("shopify: 401 unauthorized") }},
-				{"stuck", func(context.Context) error { select {} }}, // ignores ctx
-				{"panicky", func(context.Context) error { panic("oops") }},
+				{Name: "store", Fn: ok},
+				{Name: "shopify", Fn: func(context.Context) error { return errors.New("shopify: 401 unauthorized") }},
+				{Name: "stuck", Fn: func(context.Context) error { select {} }}, // ignores ctx
+				{Name: "panicky", Fn: func(context.Context) error { panic("oops") }},
 			},
 		}, nil)
 		start := time.Now()
@@ -183,6 +183,18 @@ func TestReadyz(t *testing.T) {
 		if r.Status != "not ready" || r.Checks["store"] != "ok" || r.Checks["shopify"] != "shopify: 401 unauthorized" ||
 			r.Checks["stuck"] != "timed out after 100ms: context deadline exceeded" || r.Checks["panicky"] != "panic: oops" {
 			t.Fatalf("readiness = %+v", r)
+		}
+	})
+	// A failing destination shows, but does not stop webhook intake: still 200.
+	t.Run("degraded", func(t *testing.T) {
+		ts := newServer(t, Options{Checks: []Check{
+			{Name: "store", Fn: ok},
+			{Name: "destinations", Degraded: true, Fn: func(context.Context) error { return errors.New("news: 5 sends failed") }},
+		}}, nil)
+		resp, body := get(t, ts.url+"/readyz")
+		r := decodeReadiness(t, body)
+		if resp.StatusCode != 200 || r.Status != "degraded" || r.Checks["destinations"] != "news: 5 sends failed" || r.Checks["store"] != "ok" {
+			t.Fatalf("status %d, readiness = %+v", resp.StatusCode, r)
 		}
 	})
 }
