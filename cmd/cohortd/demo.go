@@ -130,9 +130,17 @@ func runDemo(ctx context.Context, e *env, o demoOptions) error {
 	nc, no := fake.Counts()
 	fmt.Fprintf(out, "demo: fake Shopify store %s at %s: %d customers, %d orders (%s limits)\n", demoShop, fake.URL(), nc, no, o.plan)
 
+	// The fake email platforms the segments go to.
+	emails, err := startDemoPlatforms(log)
+	if err != nil {
+		return err
+	}
+	defer emails.Close()
+	fmt.Fprintf(out, "demo: fake Mailchimp at %s, fake Klaviyo at %s, fake listmonk at %s\n", emails.mailchimp.URL(), emails.klaviyo.URL(), emails.listmonk.URL())
+
 	// 3. The real daemon, configured like a merchant would, against the fake store.
 	cfgPath := filepath.Join(dir, "cohortd.yaml")
-	if err := os.WriteFile(cfgPath, []byte(demoConfig(dir, listen, fake.URL())), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(demoConfig(dir, listen, fake.URL())+emails.config()), 0o600); err != nil {
 		return err
 	}
 	cfg, err := config.Load(cfgPath)
@@ -159,6 +167,7 @@ func runDemo(ctx context.Context, e *env, o demoOptions) error {
 		if !waitBackfill(simCtx, d) {
 			return
 		}
+		go emails.simulateOptOuts(simCtx, o.seed, 7*time.Second)
 		_ = fake.Simulate(simCtx, o.rate)
 	}()
 
@@ -186,6 +195,7 @@ loop:
 	}
 	simStop()
 	sum := demoSummary(d, fake, time.Since(start))
+	emails.summary(context.Background(), d, func(k string, v any) { sum[k] = fmt.Sprint(v) })
 	cancel()
 	if err := <-runErr; err != nil {
 		return fmt.Errorf("demo: daemon: %w", err)
@@ -238,6 +248,7 @@ schedule:
   segments: "@every 1m"
   poll: "@every 5m"
   reconcile: "@every 10m"
+  suppressions: "@every 30s"
 `, filepath.Join(dir, "data"), listen, listen, demoStore, demoShop, fakeURL, demoToken, demoSecret)
 }
 
@@ -334,6 +345,16 @@ func printSummary(w io.Writer, m map[string]string) {
 	}
 	sort.Strings(segs)
 	for _, k := range segs {
+		fmt.Fprintf(w, "%s: %s\n", k, m[k])
+	}
+	var rest []string
+	for k := range m {
+		if strings.HasPrefix(k, "email") || strings.HasPrefix(k, "list.") {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	for _, k := range rest {
 		fmt.Fprintf(w, "%s: %s\n", k, m[k])
 	}
 }

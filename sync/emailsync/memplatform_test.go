@@ -139,13 +139,6 @@ func (m *memPlatform) contact(address string) (email.Status, []string, bool) {
 	return c.status, slices.Sorted(maps.Keys(c.names)), true
 }
 
-// calls is the number of Apply calls so far.
-func (m *memPlatform) calls() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.applied)
-}
-
 // sent returns every change sent for address.
 func (m *memPlatform) sent(address string) []email.Change {
 	m.mu.Lock()
