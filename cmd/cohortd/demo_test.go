@@ -55,6 +55,13 @@ func TestDemoRunsEndToEnd(t *testing.T) {
 	if num("profiles") >= num("identities") {
 		t.Errorf("no identities merged: %d profiles from %d identities", num("profiles"), num("identities"))
 	}
+	// The three email platforms got their segments as tags and lists, counted by each fake.
+	for _, k := range []string{"email.newsletter.memberships", "email.klaviyo.memberships", "email.lists.memberships",
+		"list.newsletter.cohort:rfm-champions", "list.klaviyo.cohort:churn-low", "list.lists.cohort:lifecycle-lost"} {
+		if num(k) <= 0 {
+			t.Errorf("%s = %d, want > 0\n%s", k, num(k), out.String())
+		}
+	}
 	// The store's customers all got their tags in the first push.
 	if num("customers_tagged") < num("store_customers")*9/10 {
 		t.Errorf("%d of %d customers tagged", num("customers_tagged"), num("store_customers"))
