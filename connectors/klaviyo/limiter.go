@@ -6,8 +6,8 @@ package klaviyo
 //
 //   - burst: requests are spaced evenly at 90% of the burst rate (a token bucket of size 1).
 //     Evenly spaced requests at 0.9·B/s put at most floor(0.9·B)+1 <= B into any one-second
-//     window, for every B >= 1, with room for network jitter. (golang.org/x/time/rate would
-//     do the same, but it is not a dependency of the module; the spacing is one line.)
+//     window, for every B >= 1, with room for network jitter. (A golang.org/x/time/rate
+//     limiter of burst 1 would do the same; the spacing shares the steady log's lock here.)
 //   - steady and daily: a sliding-window log of the last N send times; a request goes out
 //     only when the N-th previous one is more than the window (plus one second of slack for
 //     jitter) old. Any fixed window then holds at most N. A token bucket cannot express this
