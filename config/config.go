@@ -42,6 +42,9 @@ const (
 	BackfillPages     = "pages"
 	DefaultTagPrefix  = "cohort:"
 	DefaultBackupKeep = 7
+	// DefaultMetaKey is the WooCommerce customer meta key of the segments.
+	DefaultMetaKey = "cohort_segments"
+
 	// AllSegments in a destination's segments list means every segment.
 	AllSegments = "all"
 
@@ -143,17 +146,21 @@ type Store struct {
 	Backfill string `yaml:"backfill" json:"backfill,omitempty" kind:"shopify"`
 	// PollOverlap is how far before the last poll cursor the next poll starts again, so
 	// records committed out of order at the platform are not missed. Default 10m.
-	PollOverlap Duration `yaml:"poll_overlap" json:"poll_overlap,omitzero" kind:"shopify"`
-	// WriteTags turns the segment tag write-back to this store on (default) or off.
-	WriteTags bool `yaml:"write_tags" json:"write_tags" kind:"shopify"`
-	// DryRun records the planned tag changes without calling the API.
-	DryRun bool `yaml:"dry_run" json:"dry_run,omitempty" kind:"shopify"`
+	PollOverlap Duration `yaml:"poll_overlap" json:"poll_overlap,omitzero" kind:"shopify,woocommerce"`
+	// WriteTags turns the segment write-back to this store on (default) or off: customer
+	// tags in Shopify, the customer meta field MetaKey in WooCommerce.
+	WriteTags bool `yaml:"write_tags" json:"write_tags" kind:"shopify,woocommerce"`
+	// DryRun records the planned write-back without calling the API.
+	DryRun bool `yaml:"dry_run" json:"dry_run,omitempty" kind:"shopify,woocommerce"`
 
 	// WooCommerce.
 	URL            string `yaml:"url" json:"url,omitempty" kind:"woocommerce"`
 	ConsumerKey    Secret `yaml:"consumer_key" json:"consumer_key,omitempty" kind:"woocommerce"`
 	ConsumerSecret Secret `yaml:"consumer_secret" json:"consumer_secret,omitempty" kind:"woocommerce"`
 	WebhookSecret  Secret `yaml:"webhook_secret" json:"webhook_secret,omitempty" kind:"woocommerce"`
+	// MetaKey is the customer meta_data key the segments are written to (WooCommerce drops
+	// keys that start with "_" on REST writes). Default DefaultMetaKey.
+	MetaKey string `yaml:"meta_key" json:"meta_key,omitempty" kind:"woocommerce"`
 
 	// File (a CSV export imported with `cohortd import`).
 	Path string `yaml:"path" json:"path,omitempty" kind:"file"`

@@ -569,8 +569,30 @@ func TestValidation(t *testing.T) {
 `, []string{
 			`cohortd.yaml:2:5: store "w": missing required consumer_secret (set consumer_secret or consumer_secret_file)`,
 			`cohortd.yaml:4:10: store "w": url "shop.example.com" is not an http(s) URL (e.g. https://shop.example.com)`,
-			`cohortd.yaml:6:5: store "w": key "shop" does not apply to woocommerce stores (valid keys for kind woocommerce: id, kind, url, consumer_key, consumer_key_file, consumer_secret, consumer_secret_file, webhook_secret, webhook_secret_file)`,
-			`cohortd.yaml:7:5: unknown key "accesss_token" in stores[0] (valid keys for woocommerce stores: id, kind, url, consumer_key, consumer_key_file, consumer_secret, consumer_secret_file, webhook_secret, webhook_secret_file)`,
+			`cohortd.yaml:6:5: store "w": key "shop" does not apply to woocommerce stores (valid keys for kind woocommerce: id, kind, poll_overlap, write_tags, dry_run, url, consumer_key, consumer_key_file, consumer_secret, consumer_secret_file, webhook_secret, webhook_secret_file, meta_key)`,
+			`cohortd.yaml:7:5: unknown key "accesss_token" in stores[0] (valid keys for woocommerce stores: id, kind, poll_overlap, write_tags, dry_run, url, consumer_key, consumer_key_file, consumer_secret, consumer_secret_file, webhook_secret, webhook_secret_file, meta_key)`,
+		}},
+		{"woocommerce meta key", `stores:
+  - id: w
+    kind: woocommerce
+    url: https://shop.example.com
+    consumer_key: k
+    consumer_secret: s
+    meta_key: _cohort
+`, []string{
+			`cohortd.yaml:7:15: store "w": meta_key "_cohort" starts with an underscore (WooCommerce silently drops meta keys starting with _ on REST writes; use e.g. cohort_segments)`,
+		}},
+		{"email destination options", `destinations:
+  - id: kl
+    kind: klaviyo
+    api_key: pk_1
+    audience: everyone
+    properties: [rfm_group, shoe_size]
+    endpoint: localhost:9
+`, []string{
+			`cohortd.yaml:5:15: destination "kl": audience "everyone" is not valid (use "subscribers" (people who gave marketing consent) or "all")`,
+			`cohortd.yaml:6:29: destination "kl": unknown property "shoe_size" (valid properties: rfm_group, lifecycle, churn_risk, predicted_clv, p_alive, expected_orders)`,
+			`cohortd.yaml:7:15: destination "kl": endpoint "localhost:9" is not an http(s) URL (e.g. http://127.0.0.1:8090, or leave it out for the platform's own address)`,
 		}},
 		{"file", "stores:\n  - id: f\n    kind: file\n", []string{
 			`cohortd.yaml:2:5: store "f": missing required path (set path to the export file to read)`,
@@ -717,7 +739,8 @@ func TestAliasesAndMerge(t *testing.T) {
 			Backfill: BackfillBulk, PollOverlap: Duration{DefaultPollOverlap}, WriteTags: true},
 		{ID: "b", Kind: "shopify", Shop: "b.myshopify.com", AccessToken: "tok", APIVersion: "2025-04",
 			Backfill: BackfillBulk, PollOverlap: Duration{DefaultPollOverlap}, WriteTags: true},
-		{ID: "c", Kind: "woocommerce", URL: "https://c.example.com", ConsumerKey: "tok", ConsumerSecret: "tok"},
+		{ID: "c", Kind: "woocommerce", URL: "https://c.example.com", ConsumerKey: "tok", ConsumerSecret: "tok",
+			MetaKey: DefaultMetaKey, WriteTags: true, PollOverlap: Duration{DefaultPollOverlap}},
 	}
 	if !reflect.DeepEqual(cfg.Stores, want) {
 		t.Errorf("stores = %+v, want %+v", cfg.Stores, want)

@@ -170,7 +170,8 @@ func TestExampleBlocks(t *testing.T) {
 			APIVersion: "2025-04", WebhookSecrets: []Secret{"whsec"}, Backfill: BackfillBulk,
 			PollOverlap: Duration{DefaultPollOverlap}, WriteTags: true},
 		{ID: "woo", Kind: KindWooCommerce, URL: "https://shop.example.com", ConsumerKey: "ck_123",
-			ConsumerSecret: "cs_123", WebhookSecret: "woo-hook"},
+			ConsumerSecret: "cs_123", WebhookSecret: "woo-hook", MetaKey: DefaultMetaKey, WriteTags: true,
+			PollOverlap: Duration{DefaultPollOverlap}},
 		{ID: "retail", Kind: KindFile, Path: "./online_retail.csv", Mapping: map[string]string{
 			"order_id": "InvoiceNo", "customer_id": "CustomerID", "date": "InvoiceDate", "quantity": "Quantity",
 			"unit_price": "UnitPrice", "product_id": "StockCode", "title": "Description", "country": "Country",

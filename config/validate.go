@@ -33,6 +33,17 @@ func (d *decoder) applyDefaults(cfg *Config) {
 	}
 	for i := range cfg.Stores {
 		s := &cfg.Stores[i]
+		if s.Kind == KindWooCommerce {
+			if _, set := d.vals[fmt.Sprintf("stores[%d].write_tags", i)]; !set {
+				s.WriteTags = true
+			}
+			if s.MetaKey == "" {
+				s.MetaKey = DefaultMetaKey
+			}
+			if s.PollOverlap.Duration == 0 {
+				s.PollOverlap.Duration = DefaultPollOverlap
+			}
+		}
 		if s.Kind != KindShopify {
 			continue
 		}
@@ -318,6 +329,16 @@ func (d *decoder) validateStores(stores []Store) {
 			}
 			d.requireSecret(lbl, path, "consumer_key", s.ConsumerKey)
 			d.requireSecret(lbl, path, "consumer_secret", s.ConsumerSecret)
+			switch {
+			case strings.HasPrefix(s.MetaKey, "_"):
+				d.errAt(path+".meta_key", fmt.Sprintf("%s: meta_key %q starts with an underscore", lbl, s.MetaKey),
+					"WooCommerce silently drops meta keys starting with _ on REST writes; use e.g. "+DefaultMetaKey)
+			case strings.ContainsAny(s.MetaKey, " \t\n"):
+				d.errAt(path+".meta_key", fmt.Sprintf("%s: meta_key %q contains white space", lbl, s.MetaKey), "e.g. "+DefaultMetaKey)
+			}
+			if s.PollOverlap.Duration < 0 {
+				d.errAt(path+".poll_overlap", fmt.Sprintf("%s: poll_overlap is negative", lbl), "e.g. 10m")
+			}
 		case KindFile:
 			d.require(lbl, path, "path", s.Path, "set path to the export file to read")
 			for _, k := range slices.Sorted(maps.Keys(s.Mapping)) {
