@@ -133,9 +133,9 @@ func (p *demoPlatforms) summary(ctx context.Context, d *daemon.Daemon, set func(
 			continue
 		}
 		total := 0
-		for name, n := range sizes {
-			set("list."+s.ID()+"."+name, n)
-			total += n
+		for _, name := range s.Names() {
+			set("list."+s.ID()+"."+name, sizes[name])
+			total += sizes[name]
 		}
 		set("email."+s.ID()+".memberships", total)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/cohortd/cohortd/store/codec"
 	"github.com/cohortd/cohortd/sync/outbox"
 	"github.com/cohortd/cohortd/sync/privacy"
+	"github.com/cohortd/cohortd/sync/tagpush"
 )
 
 // FailingAfter is how many sends in a row must fail before the destination counts as
@@ -370,6 +372,25 @@ func (s *Syncer) StatusPass(ctx context.Context) (int, error) {
 	return added, nil
 }
 
+// Names are the remote tag or list names of the segments the destination receives (custom
+// segments included), whether or not anyone is in them yet.
+func (s *Syncer) Names() []string {
+	nameOf := tagpush.TagNames(s.opts.Config)
+	var out []string
+	for _, seg := range s.opts.Dest.Segments {
+		if seg != config.AllSegments {
+			out = append(out, nameOf(seg))
+		}
+	}
+	for _, c := range s.opts.Config.Segments.Custom {
+		if slices.Contains(c.Destinations, s.ID()) {
+			out = append(out, nameOf(c.Name))
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // Sizes returns how many contacts carry each remote name the destination receives, as the
 // platform counts them.
 func (s *Syncer) Sizes(ctx context.Context) (map[string]int, error) {
@@ -377,7 +398,13 @@ func (s *Syncer) Sizes(ctx context.Context) (map[string]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.opts.Platform.Sizes(ctx, plan.Names)
+	names := plan.Names
+	if !slices.Contains(s.opts.Dest.Segments, config.AllSegments) {
+		names = append(slices.Clone(names), s.Names()...)
+		slices.Sort(names)
+		names = slices.Compact(names)
+	}
+	return s.opts.Platform.Sizes(ctx, names)
 }
 
 // Drain delivers what is due now and returns when nothing is due any more (every item
