@@ -2,6 +2,8 @@ package woocommerce
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -35,11 +37,22 @@ func (s WebhookSource) Verify(h http.Header, body []byte) bool {
 	return ok
 }
 
-// EventID is X-WC-Webhook-Delivery-ID: unique per delivery. WooCommerce never retries a
-// failed delivery, so the same id is seen again only when a proxy or a test replays it;
-// customer.created and customer.updated fired by one change have different ids but decode to
-// the same record, which the store applies once (newer-wins by date_modified_gmt).
-func (WebhookSource) EventID(h http.Header) string { return h.Get("X-WC-Webhook-Delivery-ID") }
+// EventID is the dedupe key of a delivery: X-WC-Webhook-Delivery-ID followed by a hash of
+// X-WC-Webhook-Signature. The delivery id alone is not unique: WooCommerce makes it
+// wp_hash(webhook id . time()), so two events of one webhook in the same second share it
+// (a burst of orders, the customer.updated of every customer cohortd writes to), and deduping
+// on it would drop real events. The signature is the body's HMAC: a replay of a delivery has
+// the same id and signature and is stored once; different events never collide. WooCommerce
+// never retries a failed delivery, so a replay comes from a proxy or a test. ("" when the
+// delivery id is missing: the receiver answers 400.)
+func (WebhookSource) EventID(h http.Header) string {
+	id := h.Get("X-WC-Webhook-Delivery-ID")
+	if id == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(h.Get("X-WC-Webhook-Signature")))
+	return id + "-" + hex.EncodeToString(sum[:8])
+}
 
 // Topic is X-WC-Webhook-Topic ("order.updated").
 func (WebhookSource) Topic(h http.Header) string { return h.Get("X-WC-Webhook-Topic") }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,7 +74,7 @@ func TestWebhookSourceRealDeliveries(t *testing.T) {
 		if src.Verify(h, append([]byte(nil), bytes.Replace(body, []byte(`"id":`), []byte(`"id": `), 1)...)) {
 			t.Errorf("%s: tampered body verifies", topic)
 		}
-		if src.Topic(h) != topic || src.EventID(h) != d.Headers["X-WC-Webhook-Delivery-ID"] || src.EventID(h) == "" {
+		if src.Topic(h) != topic || !strings.HasPrefix(src.EventID(h), d.Headers["X-WC-Webhook-Delivery-ID"]+"-") || len(src.EventID(h)) != len(d.Headers["X-WC-Webhook-Delivery-ID"])+17 {
 			t.Errorf("%s: topic %q event %q", topic, src.Topic(h), src.EventID(h))
 		}
 		if !src.TriggeredAt(h).IsZero() {
@@ -192,5 +193,21 @@ func TestWebhookSourceWithReceiver(t *testing.T) {
 	}
 	if len(envs) != signed || customers["2"] != 2 || customers["6"] != 1 {
 		t.Errorf("%d envelopes, customers %v", len(envs), customers)
+	}
+}
+
+// WooCommerce's delivery id is wp_hash(webhook id . time()): two events of one webhook in
+// the same second share it. They must not be deduplicated as one; a replay must.
+func TestEventIDSeparatesEventsSharingADeliveryID(t *testing.T) {
+	src := WebhookSource{}
+	h := func(sig string) http.Header {
+		return http.Header{"X-Wc-Webhook-Delivery-Id": {"d41d8cd98f00b204e9800998ecf8427e"}, "X-Wc-Webhook-Signature": {sig}}
+	}
+	a, b, replay := src.EventID(h("c2lnLWE=")), src.EventID(h("c2lnLWI=")), src.EventID(h("c2lnLWE="))
+	if a == b || a != replay || a == "" {
+		t.Fatalf("event ids: %q %q replay %q", a, b, replay)
+	}
+	if src.EventID(http.Header{"X-Wc-Webhook-Signature": {"c2lnLWE="}}) != "" {
+		t.Fatal("a delivery without an id got an event id")
 	}
 }
