@@ -23,12 +23,15 @@ func OrdersQuery() url.Values {
 	return url.Values{"status": {"any"}, "orderby": {"id"}, "order": {"asc"}}
 }
 
-// OrdersModifiedSince is the poll's order filter: every status, modified after since (UTC,
-// dates_are_gmt=true so WooCommerce compares with date_modified_gmt), oldest change first.
+// OrdersModifiedSince is the poll's order filter: every status, modified after since,
+// oldest change first. The time is sent in UTC without a zone, with dates_are_gmt=true so
+// WooCommerce compares it with date_modified_gmt: WordPress moves a value that carries a zone
+// ("...Z") into the site's time zone before that comparison, so on a Berlin site "Z" would
+// shift the filter by one or two hours (and a poll would miss what changed in between).
 func OrdersModifiedSince(since time.Time) url.Values {
 	return url.Values{
 		"status":         {"any"},
-		"modified_after": {since.UTC().Format(time.RFC3339)},
+		"modified_after": {since.UTC().Format("2006-01-02T15:04:05")},
 		"dates_are_gmt":  {"true"},
 		"orderby":        {"modified"},
 		"order":          {"asc"},
