@@ -19,6 +19,7 @@ import (
 
 	"github.com/cohortd/cohortd/config"
 	"github.com/cohortd/cohortd/connectors/shopify/shopifyfake"
+	"github.com/cohortd/cohortd/connectors/woocommerce/woofake"
 	"github.com/cohortd/cohortd/internal/gen"
 	"github.com/cohortd/cohortd/sync/daemon"
 	"github.com/cohortd/cohortd/sync/outbox"
@@ -35,6 +36,7 @@ type demoOptions struct {
 	rate      float64
 	plan      string
 	seed      uint64
+	platform  string // shopify, woocommerce or both
 }
 
 func demoCommand() *command {
@@ -51,6 +53,7 @@ func demoCommand() *command {
 			fs.Float64Var(&o.rate, "rate", 5, "simulated live orders and customer changes per second")
 			fs.StringVar(&o.plan, "plan", "standard", "the fake shop's API rate limits: standard, advanced or plus")
 			fs.Uint64Var(&o.seed, "seed", 1, "generator seed")
+			fs.StringVar(&o.platform, "platform", "shopify", "the fake store(s): shopify, woocommerce, or both (one person can shop at both: merged into one profile)")
 		},
 		run: func(ctx context.Context, e *env, args []string) error {
 			if len(args) > 0 {
@@ -58,6 +61,11 @@ func demoCommand() *command {
 			}
 			if o.customers <= 0 {
 				return usageErr("--customers must be positive")
+			}
+			switch o.platform {
+			case "shopify", "woocommerce", "both":
+			default:
+				return usageErr("--platform %q: use shopify, woocommerce or both", o.platform)
 			}
 			return runDemo(ctx, e, o)
 		},
@@ -100,7 +108,8 @@ func runDemo(ctx context.Context, e *env, o demoOptions) error {
 	genDir := filepath.Join(dir, "generated")
 	g := gen.DefaultConfig()
 	g.Seed, g.Customers, g.Orders, g.OutDir = o.seed, people, orders, genDir
-	g.Formats = gen.Formats{Shopify: true}
+	withShop, withWoo := o.platform != "woocommerce", o.platform != "shopify"
+	g.Formats = gen.Formats{Shopify: withShop, WooCommerce: withWoo}
 	fmt.Fprintf(out, "demo: generating %d people and %d orders (messy e-mails, phones, names, guests, duplicates)...\n", people, orders)
 	if _, err := gen.Generate(ctx, g); err != nil {
 		return fmt.Errorf("demo: generate: %w", err)
@@ -117,18 +126,34 @@ func runDemo(ctx context.Context, e *env, o demoOptions) error {
 	}
 	defer logFile.Close()
 	log := zerolog.New(logFile).Level(zerolog.InfoLevel).With().Timestamp().Logger()
-	fake, err := shopifyfake.New(shopifyfake.Options{Shop: demoShop, AccessToken: demoToken, Plan: plan,
-		WebhookSecret: demoSecret, Dir: filepath.Join(dir, "fake"), Seed: o.seed,
-		Logger: log.With().Str("component", "fake-shopify").Logger()})
-	if err != nil {
-		return fmt.Errorf("demo: fake store: %w", err)
+	var fake *shopifyfake.Fake
+	storesCfg := ""
+	if withShop {
+		fake, err = shopifyfake.New(shopifyfake.Options{Shop: demoShop, AccessToken: demoToken, Plan: plan,
+			WebhookSecret: demoSecret, Dir: filepath.Join(dir, "fake"), Seed: o.seed,
+			Logger: log.With().Str("component", "fake-shopify").Logger()})
+		if err != nil {
+			return fmt.Errorf("demo: fake store: %w", err)
+		}
+		defer fake.Close()
+		if err := fake.LoadGenerated(genDir); err != nil {
+			return fmt.Errorf("demo: fake store: %w", err)
+		}
+		nc, no := fake.Counts()
+		fmt.Fprintf(out, "demo: fake Shopify store %s at %s: %d customers, %d orders (%s limits)\n", demoShop, fake.URL(), nc, no, o.plan)
+		storesCfg += shopifyStoreConfig(fake.URL())
 	}
-	defer fake.Close()
-	if err := fake.LoadGenerated(genDir); err != nil {
-		return fmt.Errorf("demo: fake store: %w", err)
+	var woo *woofake.Fake
+	if withWoo {
+		woo, err = startDemoWoo(genDir, o.seed, log)
+		if err != nil {
+			return err
+		}
+		defer woo.Close()
+		c := woo.Counts()
+		fmt.Fprintf(out, "demo: fake WooCommerce store at %s: %d customers, %d orders\n", woo.URL(), c.Customers, c.Orders)
+		storesCfg += wooStoreConfig(woo.URL())
 	}
-	nc, no := fake.Counts()
-	fmt.Fprintf(out, "demo: fake Shopify store %s at %s: %d customers, %d orders (%s limits)\n", demoShop, fake.URL(), nc, no, o.plan)
 
 	// The fake email platforms the segments go to.
 	emails, err := startDemoPlatforms(log)
@@ -140,7 +165,7 @@ func runDemo(ctx context.Context, e *env, o demoOptions) error {
 
 	// 3. The real daemon, configured like a merchant would, against the fake store.
 	cfgPath := filepath.Join(dir, "cohortd.yaml")
-	if err := os.WriteFile(cfgPath, []byte(demoConfig(dir, listen, fake.URL())+emails.config()), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(demoConfig(dir, listen, storesCfg)+emails.config()), 0o600); err != nil {
 		return err
 	}
 	cfg, err := config.Load(cfgPath)
@@ -168,7 +193,12 @@ func runDemo(ctx context.Context, e *env, o demoOptions) error {
 			return
 		}
 		go emails.simulateOptOuts(simCtx, o.seed, 7*time.Second)
-		_ = fake.Simulate(simCtx, o.rate)
+		if woo != nil {
+			go func() { _ = woo.Simulate(simCtx, o.rate) }()
+		}
+		if fake != nil {
+			_ = fake.Simulate(simCtx, o.rate)
+		}
 	}()
 
 	var deadline <-chan time.Time
@@ -195,6 +225,7 @@ loop:
 	}
 	simStop()
 	sum := demoSummary(d, fake, time.Since(start))
+	wooSummary(d, woo, func(k string, v any) { sum[k] = fmt.Sprint(v) })
 	emails.summary(context.Background(), d, func(k string, v any) { sum[k] = fmt.Sprint(v) })
 	cancel()
 	if err := <-runErr; err != nil {
@@ -230,31 +261,40 @@ func demoListen(addr string) (string, error) {
 	return a, l.Close()
 }
 
-func demoConfig(dir, listen, fakeURL string) string {
-	return fmt.Sprintf(`# Written by cohortd demo: a merchant's configuration, pointed at the fake store.
-data_dir: %q
-http:
-  listen: %q
-  public_url: "http://%s"
-stores:
-  - id: %s
+func shopifyStoreConfig(fakeURL string) string {
+	return fmt.Sprintf(`  - id: %s
     kind: shopify
     shop: %s
     endpoint: %q
     access_token: %s
     webhook_secrets: [%s]
-schedule:
+`, demoStore, demoShop, fakeURL, demoToken, demoSecret)
+}
+
+func demoConfig(dir, listen, stores string) string {
+	return fmt.Sprintf(`# Written by cohortd demo: a merchant's configuration, pointed at the fake stores.
+data_dir: %q
+http:
+  listen: %q
+  public_url: "http://%s"
+stores:
+%sschedule:
   store_stats: "@every 5s"
   segments: "@every 1m"
   poll: "@every 5m"
   reconcile: "@every 10m"
   suppressions: "@every 30s"
-`, filepath.Join(dir, "data"), listen, listen, demoStore, demoShop, fakeURL, demoToken, demoSecret)
+`, filepath.Join(dir, "data"), listen, listen, stores)
 }
 
 func waitBackfill(ctx context.Context, d *daemon.Daemon) bool {
 	for {
 		for _, s := range d.Syncers() {
+			if done, _ := s.BackfillDone(); done {
+				return true
+			}
+		}
+		for _, s := range d.WooSyncers() {
 			if done, _ := s.BackfillDone(); done {
 				return true
 			}
@@ -271,10 +311,12 @@ func waitBackfill(ctx context.Context, d *daemon.Daemon) bool {
 func demoSummary(d *daemon.Daemon, fake *shopifyfake.Fake, elapsed time.Duration) map[string]string {
 	m := map[string]string{}
 	set := func(k string, v any) { m[k] = fmt.Sprint(v) }
-	nc, no := fake.Counts()
 	set("elapsed", elapsed.Round(time.Second))
-	set("store_customers", nc)
-	set("store_orders", no)
+	if fake != nil {
+		nc, no := fake.Counts()
+		set("store_customers", nc)
+		set("store_orders", no)
+	}
 	rep, n := d.LastRefresh()
 	set("refreshes", n)
 	set("identities", rep.Identities)
@@ -309,10 +351,12 @@ func demoSummary(d *daemon.Daemon, fake *shopifyfake.Fake, elapsed time.Duration
 	}
 	set("outbox_pending", pending)
 	set("outbox_dead_letters", dead)
-	fs := fake.Stats()
-	set("api_requests", fs.Requests)
-	set("api_throttled", fs.Throttled)
-	set("store_webhooks_delivered", fs.WebhooksDelivered)
+	if fake != nil {
+		fs := fake.Stats()
+		set("api_requests", fs.Requests)
+		set("api_throttled", fs.Throttled)
+		set("store_webhooks_delivered", fs.WebhooksDelivered)
+	}
 	segs := 0
 	if snaps, err := segmenter.Snapshots(d.Store()); err == nil && len(snaps) > 0 {
 		last := snaps[len(snaps)-1]
@@ -335,7 +379,9 @@ func printSummary(w io.Writer, m map[string]string) {
 		"webhook_echoes_ignored", "store_webhooks_delivered", "inbox_depth", "outbox_pending", "outbox_dead_letters",
 		"api_requests", "api_throttled", "refreshes"}
 	for _, k := range head {
-		fmt.Fprintf(w, "%s: %s\n", k, m[k])
+		if v, ok := m[k]; ok {
+			fmt.Fprintf(w, "%s: %s\n", k, v)
+		}
 	}
 	var segs []string
 	for k := range m {
@@ -349,7 +395,7 @@ func printSummary(w io.Writer, m map[string]string) {
 	}
 	var rest []string
 	for k := range m {
-		if strings.HasPrefix(k, "email") || strings.HasPrefix(k, "list.") {
+		if strings.HasPrefix(k, "email") || strings.HasPrefix(k, "list.") || strings.HasPrefix(k, "woo_") || k == "cross_store_profiles" {
 			rest = append(rest, k)
 		}
 	}

@@ -74,6 +74,9 @@ func offlineStatus(path string, cfg *config.Config) (daemon.Status, error) {
 	if err != nil {
 		return st, err
 	}
+	if st.Woo, err = daemon.WooStatus(s, cfg); err != nil {
+		return st, err
+	}
 	st.Email, err = daemon.EmailStatuses(s, cfg)
 	return st, err
 }
@@ -130,6 +133,24 @@ func printStatus(w io.Writer, st daemon.Status) {
 			}
 		}
 		fmt.Fprintln(w)
+	}
+	for _, s := range st.Woo {
+		state := s.Backfill
+		switch s.Backfill {
+		case "":
+			state = "not started"
+		case "customers", "orders":
+			state = fmt.Sprintf("reading %s (page %d, %d of %d records)", s.Backfill, s.Page, s.Received, s.Expected)
+		}
+		line := fmt.Sprintf("store %s: backfill %s", s.Store, state)
+		if !s.PolledUntil.IsZero() {
+			line += "; orders polled up to " + s.PolledUntil.Format(time.RFC3339)
+		}
+		line += fmt.Sprintf("; %d guest-only profiles (no WooCommerce customer to write segments to)", s.GuestOnly)
+		if w := s.Webhooks; w != nil {
+			line += fmt.Sprintf("; webhooks: %d active, %d created, %d re-enabled, %d paused", w.Active, w.Created, w.Reenabled, w.Paused)
+		}
+		fmt.Fprintln(w, line)
 	}
 	if q := st.Queues; q != nil {
 		fmt.Fprintf(w, "inbox: %d webhook deliveries waiting\n", q.Inbox)

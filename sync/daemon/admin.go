@@ -12,6 +12,7 @@ import (
 	"github.com/cohortd/cohortd/sync/outbox"
 	"github.com/cohortd/cohortd/sync/scheduler"
 	"github.com/cohortd/cohortd/sync/shopifysync"
+	"github.com/cohortd/cohortd/sync/woosync"
 )
 
 // Status is what `cohortd status` prints and GET /admin/status returns. It names stores and
@@ -40,6 +41,24 @@ type Status struct {
 	// Email is each email destination's suppressions and (in a running daemon) delivery
 	// health.
 	Email []EmailStatus `json:"email,omitempty"`
+	// Woo is each WooCommerce store's sync state.
+	Woo []woosync.State `json:"woocommerce,omitempty"`
+}
+
+// WooStatus reads the WooCommerce stores' sync state from a data file.
+func WooStatus(st *store.Store, cfg *config.Config) ([]woosync.State, error) {
+	var out []woosync.State
+	for _, sc := range cfg.Stores {
+		if sc.Kind != config.KindWooCommerce {
+			continue
+		}
+		s, err := woosync.ReadState(st, sc.ID)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 // EmailStatus is one email destination's state.
@@ -166,6 +185,14 @@ func (d *Daemon) Status() Status {
 	}
 	if rep, n := d.LastRefresh(); n > 0 {
 		s.Refresh = &rep
+	}
+	for _, w := range d.WooSyncers() {
+		ws, err := w.State()
+		if err != nil {
+			s.Problems = append(s.Problems, err.Error())
+			continue
+		}
+		s.Woo = append(s.Woo, ws)
 	}
 	if es, err := EmailStatuses(d.store, d.cfg); err == nil {
 		for i := range es {

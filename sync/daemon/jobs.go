@@ -126,7 +126,7 @@ func pruneBackups(dir string, keep int) error {
 // hasPlatformStores reports whether a store is read through a platform API.
 func hasPlatformStores(cfg *config.Config) bool {
 	for _, s := range cfg.Stores {
-		if s.Kind == config.KindShopify {
+		if s.Kind == config.KindShopify || s.Kind == config.KindWooCommerce {
 			return true
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/cohortd/cohortd/sync/outbox"
 	"github.com/cohortd/cohortd/sync/shopifysync"
 	"github.com/cohortd/cohortd/sync/webhook"
+	"github.com/cohortd/cohortd/sync/woosync"
 )
 
 // platforms is the daemon's part that talks to stores: the webhook inbox and receiver, the
@@ -30,6 +31,8 @@ type platforms struct {
 	shopify  []*shopifysync.Syncer
 	byStore  map[string]*shopifysync.Syncer
 	email    []*emailsync.Syncer // one per email destination
+	woo      []*woosync.Syncer
+	byWoo    map[string]*woosync.Syncer
 
 	refreshCh chan struct{}
 	// pipeline serialises rebuilds, segment recomputes and the jobs reading a store, which
@@ -61,7 +64,7 @@ type RefreshReport struct {
 var RefreshDelay = 3 * time.Second
 
 func (d *Daemon) setupPlatforms() error {
-	p := &platforms{byStore: map[string]*shopifysync.Syncer{}, refreshCh: make(chan struct{}, 1)}
+	p := &platforms{byStore: map[string]*shopifysync.Syncer{}, byWoo: map[string]*woosync.Syncer{}, refreshCh: make(chan struct{}, 1)}
 	d.platforms = p
 	var err error
 	p.inbox, err = webhook.OpenInbox(d.store, webhook.InboxOptions{Registerer: d.registry, Logger: d.log.With().Str("component", "inbox").Logger()})
@@ -85,6 +88,9 @@ func (d *Daemon) setupPlatforms() error {
 		return fmt.Errorf("daemon: %w", err)
 	}
 	if err := d.setupEmail(p); err != nil {
+		return err
+	}
+	if err := d.setupWoo(p); err != nil {
 		return err
 	}
 	for _, sc := range d.cfg.Stores {
@@ -127,6 +133,16 @@ func (d *Daemon) startPlatforms(ctx context.Context) {
 			defer p.wg.Done()
 			if err := s.RunPush(ctx); err != nil && ctx.Err() == nil {
 				d.log.Error().Err(err).Str("store", s.ID()).Msg("tag push stopped")
+			}
+		}()
+	}
+	for _, s := range p.woo {
+		p.wg.Add(2)
+		go func() { defer p.wg.Done(); d.runWoo(ctx, s) }()
+		go func() {
+			defer p.wg.Done()
+			if err := s.RunPush(ctx); err != nil && ctx.Err() == nil {
+				d.log.Error().Err(err).Str("store", s.ID()).Msg("meta write-back stopped")
 			}
 		}()
 	}
@@ -249,6 +265,9 @@ func (d *Daemon) pollJob(ctx context.Context) error {
 		}
 		d.log.Debug().Str("store", s.ID()).Int64("customers", rep.Customers).Int64("orders", rep.Orders).Msg("poll")
 	}
+	if err := d.pollWoo(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -264,6 +283,9 @@ func (d *Daemon) reconcileJob(ctx context.Context) error {
 		if url := d.cfg.HTTP.PublicURL; url != "" {
 			d.ensureWebhooks(ctx, s, url)
 		}
+	}
+	if err := d.scanWoo(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -340,8 +362,18 @@ func (d *Daemon) applyDeliveries(ctx context.Context, envs []webhook.Envelope) e
 	}
 	for _, k := range order {
 		batch := groups[k]
-		s := p.byStore[batch[0].Store]
-		if batch[0].Platform != shopifysync.Platform || s == nil {
+		var apply func(context.Context, []webhook.Envelope) (map[uint64]error, error)
+		switch batch[0].Platform {
+		case shopifysync.Platform:
+			if s := p.byStore[batch[0].Store]; s != nil {
+				apply = s.Apply
+			}
+		case woosync.Platform:
+			if s := p.byWoo[batch[0].Store]; s != nil {
+				apply = s.Apply
+			}
+		}
+		if apply == nil {
 			for _, e := range batch {
 				if err := p.inbox.Reject(ctx, e, "no store "+k+" in the configuration"); err != nil {
 					return err
@@ -349,7 +381,7 @@ func (d *Daemon) applyDeliveries(ctx context.Context, envs []webhook.Envelope) e
 			}
 			continue
 		}
-		rejected, err := s.Apply(ctx, batch)
+		rejected, err := apply(ctx, batch)
 		if err != nil {
 			return err
 		}
@@ -426,6 +458,11 @@ func (d *Daemon) refresh(ctx context.Context) error {
 		}
 		rep.TagChanges += len(plan.Changes)
 	}
+	woo, err := p.planWoo(ctx)
+	if err != nil {
+		return err
+	}
+	rep.TagChanges += woo
 	if rep.EmailChanges, err = p.planEmail(ctx); err != nil {
 		return err
 	}

@@ -54,6 +54,9 @@ func (d *Daemon) recomputeSegments(ctx context.Context) error {
 			return err
 		}
 	}
+	if _, err := d.platforms.planWoo(ctx); err != nil {
+		return err
+	}
 	_, err = d.platforms.planEmail(ctx)
 	return err
 }

@@ -17,6 +17,7 @@
 package tagpush
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -124,6 +125,19 @@ func Compute(st *store.Store, cfg *config.Config, storeID string) (*Plan, error)
 	}
 	slices.SortFunc(plan.Changes, func(a, b Change) int { return strings.Compare(a.CustomerID, b.CustomerID) })
 	return plan, nil
+}
+
+// AppliedOne returns the tags one customer of the store is known to carry (nil if none).
+func AppliedOne(st *store.Store, storeID, customerID string) ([]string, error) {
+	var tags []string
+	err := st.GetValue(store.Applied, []byte(appliedPrefix+storeID+"/"+customerID), &tags)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tagpush: %s/%s: %w", storeID, customerID, err)
+	}
+	return tags, nil
 }
 
 // Applied returns the tags each customer of the store is known to carry.
