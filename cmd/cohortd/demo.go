@@ -395,7 +395,7 @@ func printSummary(w io.Writer, m map[string]string) {
 	}
 	var rest []string
 	for k := range m {
-		if strings.HasPrefix(k, "email") || strings.HasPrefix(k, "list.") || strings.HasPrefix(k, "woo_") || k == "cross_store_profiles" {
+		if strings.HasPrefix(k, "email") || strings.HasPrefix(k, "list.") || strings.HasPrefix(k, "woo_") || strings.HasPrefix(k, "cross_store_") {
 			rest = append(rest, k)
 		}
 	}

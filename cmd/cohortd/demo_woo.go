@@ -9,7 +9,9 @@ import (
 
 	"github.com/cohortd/cohortd/connectors/woocommerce/woofake"
 	"github.com/cohortd/cohortd/sync/daemon"
+	"github.com/cohortd/cohortd/profiles"
 	"github.com/cohortd/cohortd/sync/segmenter"
+	"github.com/cohortd/cohortd/sync/tagpush"
 )
 
 const demoWooStore = "demo-woo"
@@ -67,18 +69,33 @@ func wooSummary(d *daemon.Daemon, f *woofake.Fake, set func(string, any)) {
 	set("woo_api_requests", fs.Requests)
 	set("woo_webhooks_delivered", fs.DeliveriesOK)
 	set("woo_webhooks_disabled", fs.WebhooksDisabled)
-	// People with records in more than one store, merged into one profile.
-	if sources, err := segmenter.SourceKeys(d.Store()); err == nil {
-		cross := 0
-		for _, keys := range sources {
-			stores := map[string]bool{}
-			for _, k := range keys {
-				stores[strings.SplitN(k, "/", 2)[0]] = true
-			}
-			if len(stores) > 1 {
-				cross++
+	// People with records in more than one store, merged into one profile, and those whose
+	// segments were written back to both stores (tags in Shopify, meta in WooCommerce).
+	sources, err := segmenter.SourceKeys(d.Store())
+	if err != nil {
+		return
+	}
+	shopTags, _ := tagpush.Applied(d.Store(), demoStore)
+	wooMeta, _ := tagpush.Applied(d.Store(), demoWooStore)
+	cross, both := 0, 0
+	for _, keys := range sources {
+		stores := map[string]bool{}
+		inShop, inWoo := false, false
+		for _, k := range keys {
+			parts := strings.SplitN(k, "/", 3)
+			stores[parts[0]] = true
+			if len(parts) == 3 && parts[1] == profiles.KindCustomer {
+				inShop = inShop || (parts[0] == demoStore && len(shopTags[parts[2]]) > 0)
+				inWoo = inWoo || (parts[0] == demoWooStore && len(wooMeta[parts[2]]) > 0)
 			}
 		}
-		set("cross_store_profiles", cross)
+		if len(stores) > 1 {
+			cross++
+			if inShop && inWoo {
+				both++
+			}
+		}
 	}
+	set("cross_store_profiles", cross)
+	set("cross_store_written_both", both)
 }
