@@ -8,8 +8,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/cohortd/cohortd/connectors/woocommerce/woofake"
-	"github.com/cohortd/cohortd/sync/daemon"
 	"github.com/cohortd/cohortd/profiles"
+	"github.com/cohortd/cohortd/sync/daemon"
 	"github.com/cohortd/cohortd/sync/segmenter"
 	"github.com/cohortd/cohortd/sync/tagpush"
 )
