@@ -334,13 +334,21 @@ func demoSummary(d *daemon.Daemon, fake *shopifyfake.Fake, elapsed time.Duration
 		pushed += st.PushedChanges.Load()
 		bad += st.BadRecords.Load()
 	}
+	for _, s := range d.WooSyncers() {
+		st := s.Stats()
+		customers += st.Customers.Load()
+		orders += st.Orders.Load()
+		bad += st.BadRecords.Load()
+	}
 	set("records_read", customers+orders)
 	set("bad_records", bad)
-	set("webhooks_applied", webhooks)
-	set("webhook_echoes_ignored", echoes)
-	set("tags_added", tagsAdded)
-	set("tags_removed", tagsRemoved)
-	set("customers_tagged", pushed)
+	if fake != nil { // the Shopify store's figures (WooCommerce's are woo_*)
+		set("webhooks_applied", webhooks)
+		set("webhook_echoes_ignored", echoes)
+		set("tags_added", tagsAdded)
+		set("tags_removed", tagsRemoved)
+		set("customers_tagged", pushed)
+	}
 	set("inbox_depth", d.InboxDepth())
 	pending, dead := 0, 0
 	if sts, err := outbox.Status(d.Store(), time.Now()); err == nil {
