@@ -37,6 +37,8 @@ type AuditLine struct {
 	Resumed bool `cbor:"14,keyasint,omitempty" json:"resumed,omitempty"`
 	// Destination is the email destination that deleted the person (ActionDestinationDelete).
 	Destination string `cbor:"15,keyasint,omitempty" json:"destination,omitempty"`
+	// DeadLetters counts the dead-lettered webhook deliveries deleted.
+	DeadLetters int `cbor:"16,keyasint,omitempty" json:"dead_letters,omitempty"`
 }
 
 // ActionDestinationDelete is the audit action of a person deleted at an email destination.

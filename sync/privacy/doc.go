@@ -12,7 +12,10 @@
 //     and so are its index entries and merge audit lines (Rebuild rewrites them all).
 //  3. One transaction removes what is still keyed by a profile that is gone (its memberships
 //     m/ID, the membership events ev/TIME/ID, its applied_state rows seg/DEST/ID), the
-//     cannot-link entries unmerge/A|B naming an erased record, writes the audit line and
+//     cannot-link entries unmerge/A|B naming an erased record, the dead-lettered webhook
+//     deliveries whose raw body holds the person (an address of theirs, in one of the erased
+//     stores; every one of an erased shop), queues the deletion of the addresses no profile
+//     holds any more at the email destinations (Options.OnErased), writes the audit line and
 //     deletes the marker.
 //
 // Invariants:

@@ -198,6 +198,7 @@ func finish(ctx context.Context, st *store.Store, opts Options, key []byte, mark
 		line := mark.Line
 		line.ProfilesRemoved, line.ProfilesChanged = len(res.ProfilesRemoved), len(res.ProfilesChanged)
 		line.Memberships, line.Events, line.Applied, line.Unmerges = res.Memberships, res.Events, len(res.Applied), res.Unmerges
+		line.DeadLetters = res.DeadLetters
 		if err := putAudit(tx, line); err != nil {
 			return err
 		}
@@ -326,6 +327,54 @@ func cleanup(tx *store.Tx, mark pendingErase, res *Result) error {
 	}
 	for _, k := range dead {
 		if err := tx.Delete(store.Applied, k); err != nil {
+			return err
+		}
+	}
+
+	// Webhook deliveries that were dead-lettered keep their raw body: those of an erased
+	// store, and those of the erased person's stores that hold one of their addresses, go.
+	var addrs [][]byte
+	stores := map[string]bool{}
+	for i := range mark.Profiles {
+		for _, a := range mark.Profiles[i].Emails {
+			if a != "" {
+				addrs = append(addrs, []byte(strings.ToLower(a)))
+			}
+		}
+	}
+	for _, ref := range mark.Target.Refs {
+		st, _, _ := strings.Cut(ref, "/")
+		stores[st] = true
+	}
+	dead = dead[:0]
+	if err := tx.ForEachPrefix(store.DeadLetters, []byte(webhookDeadPrefix), func(k, v []byte) error {
+		var dl webhookDeadLetter
+		if err := codec.Unmarshal(v, &dl); err != nil {
+			return nil // not ours to judge: left for the operator
+		}
+		body := bytes.ToLower(dl.Envelope.Body)
+		if len(body) == 0 {
+			body = bytes.ToLower(dl.Raw)
+		}
+		erase := mark.Target.Store != "" && dl.Envelope.Store == mark.Target.Store
+		if !erase && (stores[dl.Envelope.Store] || dl.Envelope.Store == "") {
+			for _, a := range addrs {
+				if bytes.Contains(body, a) {
+					erase = true
+					break
+				}
+			}
+		}
+		if erase {
+			dead = append(dead, bytes.Clone(k))
+			res.DeadLetters++
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range dead {
+		if err := tx.Delete(store.DeadLetters, k); err != nil {
 			return err
 		}
 	}

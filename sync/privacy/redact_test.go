@@ -3,7 +3,9 @@ package privacy
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +16,7 @@ import (
 	"github.com/cohortd/cohortd/profiles"
 	"github.com/cohortd/cohortd/store"
 	"github.com/cohortd/cohortd/sync/ingest"
+	"github.com/cohortd/cohortd/sync/webhook"
 )
 
 func TestRedactCustomerKeepsTheOtherStoresData(t *testing.T) {
@@ -439,4 +442,44 @@ func TestConcurrentErasures(t *testing.T) {
 	if !slices.Equal(ids, []string{f.ann}) {
 		t.Fatalf("profiles left %v, want Ann's only", ids)
 	}
+}
+
+// A dead-lettered webhook delivery keeps its raw body: the erasure of a person deletes their
+// store's dead letters that hold their address, and a shop's erasure all of that shop's.
+func TestErasureDeletesDeadLetteredDeliveriesOfThePerson(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	put := func(seq uint64, storeID, body string) {
+		dl := webhook.DeadLetter{Envelope: webhook.Envelope{Platform: "shopify", Store: storeID, Topic: "customers/update",
+			EventID: fmt.Sprint(seq), Body: []byte(body)}, Reason: "undecodable", RejectedAt: t0, Seq: seq}
+		if err := f.st.PutValue(ctx, store.DeadLetters, []byte(deadKey(seq)), dl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(1, "shop-a", `{"id":2,"email":"BOB@example.net","first_name":"Bob"}`) // Bob's, in his store
+	put(2, "shop-a", `{"id":1,"email":"ann@example.org"}`)                    // Ann's
+	put(3, "woo-b", `{"billing":{"email":"bob@example.net"}}`)                // another store
+	res, err := RedactCustomer(ctx, f.st, f.opts, Request{Store: "shop-a", CustomerID: "2"})
+	if err != nil || res.DeadLetters != 1 {
+		t.Fatalf("redact: %+v, %v", res, err)
+	}
+	if left := f.keys(t, store.DeadLetters, "webhook/"); len(left) != 2 || f.has(t, store.DeadLetters, deadKey(1)) {
+		t.Fatalf("dead letters left: %v", left)
+	}
+	res, err = RedactShop(ctx, f.st, f.opts, "woo-b")
+	if err != nil || res.DeadLetters != 1 || f.has(t, store.DeadLetters, deadKey(3)) {
+		t.Fatalf("shop redact: %+v, %v", res, err)
+	}
+	if !f.has(t, store.DeadLetters, deadKey(2)) {
+		t.Fatal("Ann's dead letter went too")
+	}
+	lines, _ := AuditLines(f.st)
+	if last := lines[len(lines)-1]; last.DeadLetters != 1 {
+		t.Fatalf("audit line = %+v", last)
+	}
+}
+
+// deadKey is sync/webhook's dead-letter key: "webhook/" and the sequence, 8 bytes big endian.
+func deadKey(seq uint64) string {
+	return "webhook/" + string(binary.BigEndian.AppendUint64(nil, seq))
 }

@@ -69,6 +69,9 @@ type Result struct {
 	Memberships     int // m/ID rows of removed profiles deleted
 	Events          int // membership events of removed profiles deleted
 	Unmerges        int // cannot-link entries naming an erased record deleted
+	// DeadLetters counts dead-lettered webhook deliveries deleted: their raw bodies held the
+	// person (or the erased store's data).
+	DeadLetters int
 	// Applied are the applied_state rows of removed profiles deleted: what each destination
 	// had been told about them, to be removed there by the caller.
 	Applied []AppliedRow

@@ -25,7 +25,19 @@ const (
 	memberPrefix   = "m/"        // memberships: m/PROFILE
 	eventPrefix    = "ev/"       // memberships: ev/TIME/PROFILE
 	appliedPrefix  = "seg/"      // applied_state: seg/DESTINATION/PROFILE
+	// dead_letters: webhook/SEQ, sync/webhook's rejected deliveries (raw bodies).
+	webhookDeadPrefix = "webhook/"
 )
+
+// webhookDeadLetter is the part of sync/webhook's DeadLetter an erasure reads (the same CBOR
+// keys; this package cannot import sync/webhook, which the daemon wires above it).
+type webhookDeadLetter struct {
+	Envelope struct {
+		Store string `cbor:"2,keyasint"`
+		Body  []byte `cbor:"8,keyasint"`
+	} `cbor:"1,keyasint"`
+	Raw []byte `cbor:"5,keyasint,omitempty"`
+}
 
 // target is the set of source refs ("store/kind/id") an erasure covers: every ref of Store
 // when it is set, else the listed Refs. It is stored in the pending marker.
