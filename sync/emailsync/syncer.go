@@ -101,30 +101,42 @@ func (s *Syncer) now() time.Time {
 	return time.Now().UTC()
 }
 
-// Plan computes the destination's changes and queues them in the outbox, in one
-// transaction (a pending change of an address is replaced by the newer one).
+// Plan computes the destination's changes from a read snapshot and queues them in the
+// outbox (a pending change of an address is replaced by the newer one). The plan is read in
+// a read-only transaction, so a large plan never holds the write lock that webhook
+// deliveries commit under; a delivery applied in between at most makes one change be sent
+// again, which is idempotent.
 func (s *Syncer) Plan(ctx context.Context) (*Plan, error) {
-	var plan *Plan
-	err := s.opts.DB.Update(ctx, func(tx *store.Tx) error {
-		var err error
-		if plan, err = ComputeTx(tx, s.opts.Config, s.opts.Dest); err != nil {
-			return err
-		}
-		items := make([]outbox.Item, 0, len(plan.Changes))
-		for _, e := range plan.Changes {
-			b, err := codec.Marshal(payload{Op: opChange, Change: e.Change, Want: e.Want, Props: e.Props})
-			if err != nil {
-				return fmt.Errorf("encode change: %w", err)
-			}
-			items = append(items, outbox.Item{Destination: s.ID(), Key: e.Key, Payload: b, Summary: summary(e.Change)})
-		}
-		return s.opts.Outbox.EnqueueTx(tx, items...)
-	})
+	plan, err := Compute(s.opts.DB, s.opts.Config, s.opts.Dest)
 	if err != nil {
-		return nil, fmt.Errorf("emailsync: %s: queue plan: %w", s.ID(), err)
+		return nil, err
 	}
-	if len(plan.Changes) > 0 {
-		s.opts.Outbox.Notify(s.ID())
+	const chunk = 5000 // items per enqueue transaction
+	items := make([]outbox.Item, 0, min(len(plan.Changes), chunk))
+	flush := func() error {
+		if len(items) == 0 {
+			return nil
+		}
+		if err := s.opts.Outbox.Enqueue(ctx, items...); err != nil {
+			return fmt.Errorf("emailsync: %s: queue plan: %w", s.ID(), err)
+		}
+		items = items[:0]
+		return nil
+	}
+	for _, e := range plan.Changes {
+		b, err := codec.Marshal(payload{Op: opChange, Change: e.Change, Want: e.Want, Props: e.Props})
+		if err != nil {
+			return nil, fmt.Errorf("emailsync: %s: encode change: %w", s.ID(), err)
+		}
+		items = append(items, outbox.Item{Destination: s.ID(), Key: e.Key, Payload: b, Summary: summary(e.Change)})
+		if len(items) == chunk {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
 	}
 	return plan, nil
 }
