@@ -160,6 +160,15 @@ func (s *Syncer) backfillPhase(ctx context.Context, cp *checkpoint) (PhaseReport
 func (s *Syncer) addItems(ctx context.Context, w *ingest.Writer, kind string, page int, items []json.RawMessage, pr *PhaseReport) error {
 	for i, raw := range items {
 		if kind == phaseCustomers {
+			if staffRole(raw) {
+				// role=all lists the shop's staff too (the administrator, shop managers):
+				// they are not customers, and cohortd never writes to their accounts.
+				if err := s.rememberStaff(ctx, raw); err != nil {
+					return err
+				}
+				pr.Records++
+				continue
+			}
 			c, err := decode.Customer(s.id, raw)
 			if err != nil {
 				pr.Bad++
@@ -187,4 +196,40 @@ func (s *Syncer) addItems(ctx context.Context, w *ingest.Writer, kind string, pa
 		pr.Records++
 	}
 	return nil
+}
+
+// staffRoles are WordPress roles of the shop's staff, not of its customers.
+var staffRoles = map[string]bool{"administrator": true, "shop_manager": true, "editor": true, "author": true, "contributor": true}
+
+// staffRole reports whether a raw customer is a staff account.
+func staffRole(raw json.RawMessage) bool {
+	var r struct {
+		Role string `json:"role"`
+	}
+	return json.Unmarshal(raw, &r) == nil && staffRoles[r.Role]
+}
+
+// rememberStaff records a staff account's id, so that the meta write-back leaves it alone
+// (a staff member's own orders still make a profile).
+func (s *Syncer) rememberStaff(ctx context.Context, raw json.RawMessage) error {
+	var r struct {
+		ID json.Number `json:"id"`
+	}
+	if json.Unmarshal(raw, &r) != nil || r.ID == "" {
+		return nil
+	}
+	key := []byte("woocommerce/" + s.id + "/staff/" + r.ID.String())
+	if v, err := s.opts.DB.Get(store.Cursors, key); err == nil && v != nil {
+		return nil
+	}
+	if err := s.opts.DB.Put(ctx, store.Cursors, key, []byte{1}); err != nil {
+		return fmt.Errorf("woosync: %s: remember staff account: %w", s.id, err)
+	}
+	return nil
+}
+
+// isStaff reports whether a customer id is a known staff account.
+func (s *Syncer) isStaff(id string) bool {
+	v, err := s.opts.DB.Get(store.Cursors, []byte("woocommerce/"+s.id+"/staff/"+id))
+	return err == nil && v != nil
 }

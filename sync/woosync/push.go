@@ -27,6 +27,13 @@ func (s *Syncer) PlanMeta(ctx context.Context) (*tagpush.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	kept := plan.Changes[:0]
+	for _, c := range plan.Changes {
+		if !s.isStaff(c.CustomerID) { // a staff account's own orders make a profile; its account is not written
+			kept = append(kept, c)
+		}
+	}
+	plan.Changes = kept
 	if len(plan.Changes) == 0 {
 		return plan, nil
 	}

@@ -39,6 +39,7 @@ func (s *Syncer) Scan(ctx context.Context) (ScanReport, error) {
 	w := s.newWriter()
 	pr := PhaseReport{Phase: phaseCustomers}
 	err = s.opts.Client.Walk(ctx, "customers", woocommerce.CustomersQuery(), 1, func(p woocommerce.Page) error {
+		// staff accounts are listed too (role=all) but never stored: addItems skips them
 		rep.Pages++
 		s.stats.Requests.Add(1)
 		for _, raw := range p.Items {
