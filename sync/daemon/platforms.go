@@ -183,29 +183,13 @@ func (d *Daemon) stopPlatforms(ctx context.Context) {
 // webhooks, then polls early whenever a webhook asks for it. Scheduled polls and
 // reconciliations are jobs.
 func (d *Daemon) runStore(ctx context.Context, s *shopifysync.Syncer) {
-	log := d.log.With().Str("store", s.ID()).Logger()
-	backoff := 5 * time.Second
-	for {
-		d.platforms.pipeline.Lock()
+	if !d.backfillUntilDone(ctx, s.ID(), "shopify", func(ctx context.Context) (bool, time.Duration, error) {
 		rep, err := s.Backfill(ctx)
-		d.platforms.pipeline.Unlock()
-		if err == nil {
-			if !rep.Skipped {
-				log.Info().Dur("took", rep.Took).Msg("shopify: backfill complete")
-			}
-			break
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		log.Error().Err(err).Dur("retry_in", backoff).Msg("shopify: backfill failed; it resumes from its checkpoint")
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 5*time.Minute)
+		return rep.Skipped, rep.Took, err
+	}) {
+		return
 	}
+	log := d.log.With().Str("store", s.ID()).Logger()
 	d.platforms.changed()
 	if url := d.cfg.HTTP.PublicURL; url != "" {
 		d.ensureWebhooks(ctx, s, url)
@@ -230,6 +214,34 @@ func (d *Daemon) ensureWebhooks(ctx context.Context, s *shopifysync.Syncer, publ
 		return
 	}
 	d.log.Info().Str("store", s.ID()).Int("created", created).Int("removed", removed).Msg("shopify: webhook subscriptions checked")
+}
+
+// backfillUntilDone runs a store's backfill under the pipeline lock, retrying with backoff
+// (each attempt resumes from the checkpoint) until it completes; false when ctx ended first.
+func (d *Daemon) backfillUntilDone(ctx context.Context, storeID, platform string, backfill func(context.Context) (skipped bool, took time.Duration, err error)) bool {
+	log := d.log.With().Str("store", storeID).Logger()
+	backoff := 5 * time.Second
+	for {
+		d.platforms.pipeline.Lock()
+		skipped, took, err := backfill(ctx)
+		d.platforms.pipeline.Unlock()
+		if err == nil {
+			if !skipped {
+				log.Info().Dur("took", took).Msg(platform + ": backfill complete")
+			}
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		log.Error().Err(err).Dur("retry_in", backoff).Msg(platform + ": backfill failed; it resumes from its checkpoint")
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Minute)
+	}
 }
 
 // pollStore polls one store. Polls only add records (newer-wins) and run alongside rebuilds

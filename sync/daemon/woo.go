@@ -40,28 +40,11 @@ func (d *Daemon) setupWoo(p *platforms) error {
 // runWoo backfills a WooCommerce store (retrying with backoff until it completes), then
 // checks its webhook subscriptions and runs the meta write-back.
 func (d *Daemon) runWoo(ctx context.Context, s *woosync.Syncer) {
-	log := d.log.With().Str("store", s.ID()).Logger()
-	backoff := 5 * time.Second
-	for {
-		d.platforms.pipeline.Lock()
+	if !d.backfillUntilDone(ctx, s.ID(), "woocommerce", func(ctx context.Context) (bool, time.Duration, error) {
 		rep, err := s.Backfill(ctx)
-		d.platforms.pipeline.Unlock()
-		if err == nil {
-			if !rep.Skipped {
-				log.Info().Dur("took", rep.Took).Msg("woocommerce: backfill complete")
-			}
-			break
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		log.Error().Err(err).Dur("retry_in", backoff).Msg("woocommerce: backfill failed; it resumes from its checkpoint")
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 5*time.Minute)
+		return rep.Skipped, rep.Took, err
+	}) {
+		return
 	}
 	d.platforms.changed()
 	d.checkWooWebhooks(ctx, s)

@@ -26,6 +26,7 @@ import (
 	"github.com/cohortd/cohortd/profiles"
 	"github.com/cohortd/cohortd/store"
 	"github.com/cohortd/cohortd/store/codec"
+	"github.com/cohortd/cohortd/sync/outbox"
 	"github.com/cohortd/cohortd/sync/segmenter"
 )
 
@@ -125,6 +126,22 @@ func Compute(st *store.Store, cfg *config.Config, storeID string) (*Plan, error)
 	}
 	slices.SortFunc(plan.Changes, func(a, b Change) int { return strings.Compare(a.CustomerID, b.CustomerID) })
 	return plan, nil
+}
+
+// ApplyDelivered is the outbox's OnApplied for tag changes (Shopify tags, WooCommerce meta):
+// it records, in the delivery's transaction, what each delivered item (a codec-encoded
+// Change) set.
+func ApplyDelivered(tx *store.Tx, delivered []outbox.Item) error {
+	for _, it := range delivered {
+		var c Change
+		if err := codec.Unmarshal(it.Payload, &c); err != nil {
+			return fmt.Errorf("decode %s: %w", it.Key, err)
+		}
+		if err := Apply(tx, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // AppliedOne returns the tags one customer of the store is known to carry (nil if none).

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/cohortd/cohortd/connectors/woocommerce"
-	"github.com/cohortd/cohortd/store"
 	"github.com/cohortd/cohortd/store/codec"
 	"github.com/cohortd/cohortd/sync/outbox"
 	"github.com/cohortd/cohortd/sync/tagpush"
@@ -60,18 +59,7 @@ func (s *Syncer) RunPush(ctx context.Context) error {
 	return s.opts.Outbox.Run(ctx, s.Destination(), outbox.SenderFunc(s.send), outbox.RunOptions{
 		BatchSize: woocommerce.MaxBatch * 5,
 		DryRun:    s.opts.Store.DryRun,
-		OnApplied: func(tx *store.Tx, delivered []outbox.Item) error {
-			for _, it := range delivered {
-				var c tagpush.Change
-				if err := codec.Unmarshal(it.Payload, &c); err != nil {
-					return fmt.Errorf("decode %s: %w", it.Key, err)
-				}
-				if err := tagpush.Apply(tx, c); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
+		OnApplied: tagpush.ApplyDelivered,
 	})
 }
 

@@ -1,10 +1,9 @@
 package decode
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
-	"strings"
+
+	"github.com/cohortd/cohortd/connectors/payloaderr"
 )
 
 // ErrUnknownTopic is wrapped by the error Webhook returns for a topic this package does not
@@ -12,79 +11,19 @@ import (
 // a bad request.
 var ErrUnknownTopic = errors.New("unknown webhook topic")
 
-// DecodeError reports a payload that cannot be turned into a record. It names where the
-// payload came from and the field at fault, never a value: payloads carry emails, phones and
-// addresses, and errors end up in logs and HTTP responses.
-type DecodeError struct {
-	// Source is the webhook topic ("orders/create") or the GraphQL type ("graphql Order").
-	Source string
-	// ID is the record's numeric id when it was already known, else "".
-	ID string
-	// Field is the JSON path of the offending field ("line_items[2].price"), or "" when the
-	// payload as a whole is unreadable.
-	Field string
-	// Reason says what is wrong with it, in words that never quote the payload.
-	Reason string
-}
-
-// Error implements error: "shopify decode: SOURCE [ID]: field FIELD: REASON".
-func (e *DecodeError) Error() string {
-	var b strings.Builder
-	b.WriteString("shopify decode: ")
-	b.WriteString(e.Source)
-	if e.ID != "" {
-		b.WriteString(" ")
-		b.WriteString(e.ID)
-	}
-	if e.Field != "" {
-		b.WriteString(": field ")
-		b.WriteString(e.Field)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Reason)
-	return b.String()
-}
+// DecodeError reports a payload that cannot be turned into a record; see
+// connectors/payloaderr. Its message starts "shopify decode:" and never quotes the payload.
+type DecodeError = payloaderr.DecodeError
 
 // fieldErr builds a DecodeError for one field.
 func fieldErr(source, id, field, reason string) *DecodeError {
-	return &DecodeError{Source: source, ID: id, Field: field, Reason: reason}
+	return &DecodeError{Platform: platform, Source: source, ID: id, Field: field, Reason: reason}
 }
 
-// jsonErr turns an encoding/json error into a DecodeError without echoing the input:
-// a json.UnmarshalTypeError for an overflowing number quotes the number ("number 1e400"), and a
-// phone number is a number, so only the kind of the value is kept.
+// jsonErr turns an encoding/json error into a DecodeError that does not echo the input.
 func jsonErr(source string, err error) *DecodeError {
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &te):
-		kind, _, _ := strings.Cut(te.Value, " ")
-		want := "a value of another type"
-		if te.Type != nil {
-			want = jsonKind(te.Type.Kind().String())
-		}
-		return &DecodeError{Source: source, Field: te.Field, Reason: fmt.Sprintf("want %s, got %s", want, kind)}
-	case errors.As(err, &se):
-		return &DecodeError{Source: source, Reason: fmt.Sprintf("malformed JSON at byte %d", se.Offset)}
-	}
-	return &DecodeError{Source: source, Reason: "malformed JSON"}
+	return payloaderr.FromJSON(platform, source, err)
 }
 
-// jsonKind names a Go kind the way a JSON payload author thinks of it.
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
-		return "string"
-	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
-		return "integer"
-	case "float32", "float64":
-		return "number"
-	case "bool":
-		return "boolean"
-	case "slice", "array":
-		return "array"
-	case "struct", "map", "ptr":
-		return "object"
-	}
-	return goKind
-}
+// platform names this decoder in error messages.
+const platform = "shopify"

@@ -100,7 +100,7 @@ func readNode(source string, node []byte, a *arena, read func(r *reader) *readEr
 		err = r.end()
 	}
 	if err != nil {
-		return &DecodeError{Source: source, Field: err.path, Reason: err.reason}
+		return &DecodeError{Platform: platform, Source: source, Field: err.path, Reason: err.reason}
 	}
 	return nil
 }

@@ -124,7 +124,7 @@ func restCustomerDeleted(storeID, topic string, triggeredAt time.Time, body []by
 	case id == "":
 		return profiles.CustomerRecord{}, fieldErr(topic, "", "id", "missing")
 	case triggeredAt.IsZero():
-		return profiles.CustomerRecord{}, &DecodeError{Source: topic, ID: id, Reason: "triggered time (X-Shopify-Triggered-At) missing"}
+		return profiles.CustomerRecord{}, &DecodeError{Platform: platform, Source: topic, ID: id, Reason: "triggered time (X-Shopify-Triggered-At) missing"}
 	}
 	return profiles.CustomerRecord{Store: storeID, ID: id, Deleted: true, UpdatedAt: triggeredAt.UTC()}, nil
 }

@@ -93,7 +93,7 @@ func customerTombstone(store, source string, raw []byte, at time.Time) (profiles
 	case id == "":
 		return profiles.CustomerRecord{}, fieldErr(source, "", "id", "missing")
 	case at.IsZero():
-		return profiles.CustomerRecord{}, &DecodeError{Source: source, ID: id, Reason: "no time given to date the deletion"}
+		return profiles.CustomerRecord{}, &DecodeError{Platform: platform, Source: source, ID: id, Reason: "no time given to date the deletion"}
 	}
 	return profiles.CustomerRecord{Store: store, ID: id, Deleted: true, UpdatedAt: at.UTC()}, nil
 }

@@ -189,7 +189,7 @@ func orderDeleted(store, source string, raw []byte, at time.Time) (OrderDeleted,
 	case id == "":
 		return OrderDeleted{}, fieldErr(source, "", "id", "missing")
 	case at.IsZero():
-		return OrderDeleted{}, &DecodeError{Source: source, ID: id, Reason: "no time given to date the deletion"}
+		return OrderDeleted{}, &DecodeError{Platform: platform, Source: source, ID: id, Reason: "no time given to date the deletion"}
 	}
 	return OrderDeleted{Store: store, ID: id, At: at.UTC()}, nil
 }
