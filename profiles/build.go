@@ -583,6 +583,11 @@ func toBase(o *OrderRecord, net decimal.Decimal, opts BuildOptions) (decimal.Dec
 	if o.Currency == opts.BaseCurrency || opts.BaseCurrency == "" {
 		return net, o.Refunded, true
 	}
+	// The platform's own conversion at the time of the order, when the base currency is the
+	// shop's: exact, and needs no rates table.
+	if o.Shop != nil && o.Shop.Currency == opts.BaseCurrency {
+		return o.Shop.Total.Sub(o.Shop.Refunded), o.Shop.Refunded, true
+	}
 	if opts.Rates == nil {
 		return decimal.Zero, decimal.Zero, false
 	}

@@ -233,3 +233,27 @@ func TestDeviceClass(t *testing.T) {
 		}
 	}
 }
+
+// An order the platform also gave in the shop currency is counted in the base currency with
+// the platform's own figures when the base is the shop currency (no rate needed, none used);
+// without them the rates table converts, and an order no rate covers stays unconverted.
+func TestBuildUsesTheShopCurrencyAmounts(t *testing.T) {
+	opts := defaultOpts(t) // base USD, EUR rates only
+	customers := []CustomerRecord{{Store: "s", ID: "1", Email: "cad@example.com", UpdatedAt: day("2024-01-01")}}
+	orders := []OrderRecord{
+		{Store: "s", ID: "10", CustomerID: "1", CreatedAt: day("2024-02-01"), Currency: "CAD", Total: dec("283.47"), Refunded: dec("28.35"),
+			Shop: &ShopMoney{Currency: "USD", Total: dec("209.97"), Refunded: dec("21.00")}},
+		{Store: "s", ID: "11", CustomerID: "1", CreatedAt: day("2024-02-02"), Currency: "CAD", Total: dec("100.00")},
+	}
+	res, err := Build(customers, orders, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := byEmail(t, res, "cad@example.com")
+	if !p.Summary.TotalBase.Equal(dec("188.97")) || p.Summary.Unconverted != 1 || !p.Summary.RefundedBase.Equal(dec("21.00")) {
+		t.Fatalf("summary: total base %s, refunded base %s, unconverted %d", p.Summary.TotalBase, p.Summary.RefundedBase, p.Summary.Unconverted)
+	}
+	if o := p.Orders[0]; !o.Converted || !o.NetBase.Equal(dec("188.97")) || !o.Net.Equal(dec("255.12")) {
+		t.Fatalf("compact order: %+v", o)
+	}
+}

@@ -104,6 +104,17 @@ type OrderRecord struct {
 	UserAgent   string          `cbor:"15,keyasint,omitempty" json:"user_agent,omitempty"`
 	BrowserIP   string          `cbor:"16,keyasint,omitempty" json:"browser_ip,omitempty"`
 	Locale      string          `cbor:"17,keyasint,omitempty" json:"locale,omitempty"`
+	// Shop is the order in the shop's own currency as the platform converted it when the
+	// order was placed (Shopify's shopMoney); nil when the platform gives one currency only.
+	// Total, Refunded and Currency stay the presentment money the customer paid.
+	Shop *ShopMoney `cbor:"18,keyasint,omitempty" json:"shop,omitempty"`
+}
+
+// ShopMoney is an order's total and refunds in the shop currency.
+type ShopMoney struct {
+	Currency string          `cbor:"1,keyasint" json:"currency"`
+	Total    decimal.Decimal `cbor:"2,keyasint" json:"total"`
+	Refunded decimal.Decimal `cbor:"3,keyasint" json:"refunded"`
 }
 
 // IsGuest reports whether the order has no customer account.

@@ -75,7 +75,7 @@ func (e *encoder) marshal(v, into any) ([]byte, error) {
 func (e *encoder) appendOrder(dst []byte, o *profiles.OrderRecord) (_ []byte, ok bool) {
 	dst = append(dst, codec.Version)
 	head := len(dst)
-	dst = append(dst, 0) // map head, set below: at most 17 entries, one byte
+	dst = append(dst, 0) // map head, set below: at most 18 entries, one byte
 	n := 0
 	field := func(key byte) {
 		dst = append(dst, key) // keys 1 to 23 are one-byte unsigned integers
@@ -154,6 +154,17 @@ func (e *encoder) appendOrder(dst []byte, o *profiles.OrderRecord) (_ []byte, ok
 	if o.Locale != "" {
 		field(17)
 		dst = e.appendText(dst, o.Locale)
+	}
+	if o.Shop != nil {
+		field(18)
+		dst = append(dst, majorMap<<5|3)
+		dst = e.appendText(append(dst, 1), o.Shop.Currency)
+		if dst, ok = e.appendDecimal(append(dst, 2), o.Shop.Total, false); !ok {
+			return nil, false
+		}
+		if dst, ok = e.appendDecimal(append(dst, 3), o.Shop.Refunded, o.Shop.Refunded.IsZero()); !ok {
+			return nil, false
+		}
 	}
 	dst[head] = majorMap<<5 | byte(n)
 	return dst, true

@@ -48,6 +48,7 @@ Shipping profiles.Address "14,keyasint,omitempty"
 UserAgent string "15,keyasint,omitempty"
 BrowserIP string "16,keyasint,omitempty"
 Locale string "17,keyasint,omitempty"
+Shop *profiles.ShopMoney "18,keyasint,omitempty"
 `,
 		"LineItem": `ProductID string "1,keyasint,omitempty"
 SKU string "2,keyasint,omitempty"
@@ -155,6 +156,9 @@ func randomOrder(r *rand.Rand) profiles.OrderRecord {
 	o := profiles.OrderRecord{Store: str(), ID: str(), CustomerID: str(), Email: str(), Phone: str(),
 		CreatedAt: tm(), UpdatedAt: tm(), CancelledAt: tm(), Currency: str(), Total: dec(), Refunded: dec(),
 		Billing: addr(), Shipping: addr(), UserAgent: str(), BrowserIP: str(), Locale: str()}
+	if r.IntN(2) == 0 {
+		o.Shop = &profiles.ShopMoney{Currency: str(), Total: dec(), Refunded: dec()}
+	}
 	switch n := r.IntN(5); n {
 	case 0:
 	case 1:

@@ -26,8 +26,11 @@
 //     (totalPriceSet.presentmentMoney, total_price_set.presentment_money), not the shop
 //     currency. That is what the customer actually spent; refunds are issued in it (Shopify
 //     requires refunds in the presentment currency), so Total, Refunded and line prices of
-//     one order are always in one currency, Currency. Converting to a base currency is the
-//     profiles package's job. Amounts are shopspring decimals, never floats.
+//     one order are always in one currency, Currency. The order's total and refunds are also
+//     kept in the shop currency (shopMoney, as Shopify converted them when the order was
+//     placed) in OrderRecord.Shop when it differs: with the shop currency as the base
+//     currency, profiles count them exactly, without a rates table. Converting to a base
+//     currency is the profiles package's job. Amounts are shopspring decimals, never floats.
 //   - Timestamps are UTC. An order's CreatedAt is its processed time when Shopify gives one
 //     (the purchase date of imported orders), else its creation time.
 //   - No PII in errors. A *DecodeError names the source (webhook topic or GraphQL type), the

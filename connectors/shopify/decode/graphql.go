@@ -11,29 +11,36 @@ import (
 // strings, and values rather than pointers, so that decoding a node allocates little more than
 // the one string of its text; a "set" flag stands for a non-null object.
 
-// gqlMoneyBag is a MoneyBag. Only presentmentMoney is read: cohortd keeps presentment money
-// (see the package doc); shopMoney is skipped.
+// gqlMoneyBag is a MoneyBag. Records keep presentment money (see the package doc); an
+// order's total and refunds are also kept in the shop currency (shopMoney).
 type gqlMoneyBag struct {
-	set              bool // the bag is not null
-	presentmentSet   bool // presentmentMoney is not null
-	amount, currency span
+	set                      bool // the bag is not null
+	presentmentSet           bool // presentmentMoney is not null
+	amount, currency         span
+	shopSet                  bool // shopMoney is not null
+	shopAmount, shopCurrency span
 }
 
 // moneyBag reads a MoneyBag into dst; null leaves it unset.
 func (r *reader) moneyBag(dst *gqlMoneyBag) *readErr {
 	var err *readErr
 	dst.set, err = r.object(func(key []byte) *readErr {
-		if string(key) != "presentmentMoney" {
+		amount, currency, set := &dst.amount, &dst.currency, &dst.presentmentSet
+		switch string(key) {
+		case "presentmentMoney":
+		case "shopMoney":
+			amount, currency, set = &dst.shopAmount, &dst.shopCurrency, &dst.shopSet
+		default:
 			return r.skip()
 		}
 		var err *readErr
-		dst.presentmentSet, err = r.object(func(key []byte) *readErr {
+		*set, err = r.object(func(key []byte) *readErr {
 			var err *readErr
 			switch string(key) {
 			case "amount":
-				dst.amount, err = r.str()
+				*amount, err = r.str()
 			case "currencyCode":
-				dst.currency, err = r.str()
+				*currency, err = r.str()
 			default:
 				err = r.skip()
 			}
@@ -52,6 +59,15 @@ func (b *gqlMoneyBag) presentment(t text) (amount decimal.Decimal, currency stri
 	}
 	d, ok := parseMoney(t.of(b.amount))
 	return d, t.of(b.currency), true, ok
+}
+
+// shop returns the bag's shop-currency amount and currency, like presentment.
+func (b *gqlMoneyBag) shop(t text) (amount decimal.Decimal, currency string, present, ok bool) {
+	if !b.set || !b.shopSet {
+		return decimal.Decimal{}, "", false, true
+	}
+	d, ok := parseMoney(t.of(b.shopAmount))
+	return d, t.of(b.shopCurrency), true, ok
 }
 
 // nodeID reads an object's "id" and skips the rest ({ id } selections).

@@ -249,6 +249,20 @@ func Order(storeID string, node json.RawMessage, lineChildren []json.RawMessage)
 		return bad("totalRefundedSet.presentmentMoney.currencyCode", "differs from the order's presentment currency")
 	}
 	r.Refunded = refunded
+	shopTotal, shopCur, present, ok := o.TotalPriceSet.shop(t)
+	if !ok {
+		return bad("totalPriceSet.shopMoney.amount", "not a decimal")
+	}
+	if present {
+		shopRefunded, refCur, refPresent, ok := o.TotalRefundedSet.shop(t)
+		if !ok {
+			return bad("totalRefundedSet.shopMoney.amount", "not a decimal")
+		}
+		if refPresent && refCur != "" && refCur != shopCur {
+			return bad("totalRefundedSet.shopMoney.currencyCode", "differs from the order's shop currency")
+		}
+		r.Shop = shopMoney(&r, shopTotal, shopCur, shopRefunded, refPresent)
+	}
 
 	if n := len(o.Lines) + len(lineChildren); n > 0 {
 		r.Lines = make([]profiles.LineItem, 0, n)

@@ -119,6 +119,7 @@ func wantOrder820982911946154508(t *testing.T, rest bool) profiles.OrderRecord {
 			Phone: "555-555-SHIP"},
 		BrowserIP: "216.191.105.146",
 		Locale:    "en-CA",
+		Shop:      &profiles.ShopMoney{Currency: "USD", Total: dec(t, "209.97"), Refunded: dec(t, "0")},
 	}
 	if rest {
 		o.UserAgent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
@@ -178,6 +179,8 @@ func TestOrderGraphQLBulk(t *testing.T) {
 			City: "Berlin", Postcode: "10119", Country: "DE", Phone: "030 901820"},
 		BrowserIP: "2a02:8109:b6c0:1a00::5",
 		Locale:    "de",
+		// The shop's own conversion: exact base-currency figures when the base is USD.
+		Shop: &profiles.ShopMoney{Currency: "USD", Total: dec(t, "139.72"), Refunded: dec(t, "10.80")},
 	})
 	if got.IsGuest() {
 		t.Error("order with a customer is a guest order")
@@ -197,6 +200,7 @@ func TestOrderGraphQLBulk(t *testing.T) {
 		Currency:    "GBP",
 		Total:       dec(t, "19.99"),
 		Refunded:    dec(t, "0"),
+		Shop:        &profiles.ShopMoney{Currency: "USD", Total: dec(t, "25.30"), Refunded: dec(t, "0.0")},
 		Lines:       []profiles.LineItem{{SKU: "SOCK-W-42", Title: "Wool Socks", Vendor: "Nordwolle", Quantity: 1, Price: dec(t, "19.99")}},
 		Billing: profiles.Address{FirstName: "Ann", LastName: "Guest", Address1: "10 Downing St", City: "London",
 			Region: "ENG", Postcode: "SW1A 2AA", Country: "GB"},

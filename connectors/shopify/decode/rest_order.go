@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/cohortd/cohortd/profiles"
 )
 
@@ -177,6 +179,13 @@ func restOrderRecord(storeID, topic string, body []byte) (profiles.OrderRecord, 
 			return bad(p, "refund currency differs from the order's presentment currency")
 		}
 		r.Refunded = r.Refunded.Add(amount)
+	}
+	shopTotal, shopCur, present, ok := o.TotalPriceSet.shop()
+	if !ok {
+		return bad("total_price_set.shop_money.amount", "not a decimal")
+	}
+	if present {
+		r.Shop = shopMoney(&r, shopTotal, shopCur, decimal.Zero, false)
 	}
 	return r, nil
 }
