@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/cohortd/cohortd/config"
 	"github.com/cohortd/cohortd/internal/logging"
 	"github.com/cohortd/cohortd/store"
+	"github.com/cohortd/cohortd/sync/daemon"
 	"github.com/cohortd/cohortd/sync/emailsync"
 	"github.com/cohortd/cohortd/sync/ingest"
 	"github.com/cohortd/cohortd/sync/outbox"
@@ -23,8 +25,10 @@ import (
 const eraseUsage = "usage: cohortd erase [--no-push] [--timeout 2m] EMAIL"
 
 // eraseCommand erases a person by address: locally (every record, profile, membership that
-// holds it) and at every email destination (queued in the erasure's own transaction, then
-// delivered unless --no-push; the daemon delivers what is left on its next start).
+// holds it) and at every email destination (queued in the erasure's own transaction). With a
+// daemon running, it asks the daemon (POST /admin/erase), which delivers the deletions;
+// without, it erases the data file itself and delivers them now unless --no-push (the daemon
+// delivers what is left on its next start).
 func eraseCommand() *command {
 	var (
 		noPush  bool
@@ -44,6 +48,17 @@ func eraseCommand() *command {
 			}
 			cfg, _, err := e.loadConfig()
 			if err != nil {
+				return err
+			}
+			// A running daemon erases itself (it holds the data file); else do it here.
+			var res daemon.EraseResult
+			err = newAdminClient(cfg, "").postJSON(ctx, "/admin/erase", map[string]string{"email": args[0]}, &res)
+			if err == nil {
+				fmt.Fprintf(e.stdout, "erased %s through the running daemon: %d customer records, %d orders, %d profiles removed, %d dead-lettered deliveries; deletion queued at %d email destinations (%s), delivered by the daemon\n",
+					logging.MaskEmail(args[0]), res.Customers, res.Orders, res.ProfilesRemoved, res.DeadLetters, len(res.Destinations), strings.Join(res.Destinations, ", "))
+				return nil
+			}
+			if !errors.Is(err, errNoDaemon) {
 				return err
 			}
 			return withStore(cfg, false, func(st *store.Store) error {

@@ -138,6 +138,7 @@ const BackupChecksumTrailer = "Cohortd-Backup-Checksum"
 func (d *Daemon) mountAdmin() {
 	d.server.HandleAdmin("GET /admin/status", http.HandlerFunc(d.handleStatus))
 	d.server.HandleAdmin("GET /admin/backup", http.HandlerFunc(d.handleBackup))
+	d.server.HandleAdmin("POST /admin/erase", http.HandlerFunc(d.handleErase))
 }
 
 // Status reports the daemon's state.
