@@ -51,4 +51,3 @@ func TestEraseThroughTheDaemonAndOffline(t *testing.T) {
 		t.Fatalf("Bob is still there:\n%s", r.stdout)
 	}
 }
-}
