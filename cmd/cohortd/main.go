@@ -53,6 +53,7 @@ type env struct {
 }
 
 func main() {
+	setMemoryLimit()
 	os.Exit(runMain(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -91,6 +91,9 @@ func printStatus(w io.Writer, st daemon.Status) {
 		fmt.Fprintf(w, "config:    %s\n", st.Config)
 	}
 	fmt.Fprintf(w, "data file: %s (schema v%d, %d bytes)\n", st.DataFile, st.SchemaVersion, st.FileBytes)
+	if st.MemoryLimit > 0 {
+		fmt.Fprintf(w, "memory:    soft limit %d MiB (GOMEMLIMIT, or 90%% of the container's limit)\n", st.MemoryLimit>>20)
+	}
 	if st.Running {
 		ready := "ready"
 		if !st.Ready {

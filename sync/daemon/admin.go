@@ -2,7 +2,9 @@ package daemon
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -18,21 +20,24 @@ import (
 // Status is what `cohortd status` prints and GET /admin/status returns. It names stores and
 // destinations by id and kind only: never a secret, never a customer.
 type Status struct {
-	Version       string                `json:"version"`
-	Running       bool                  `json:"running"`
-	StartedAt     time.Time             `json:"started_at,omitzero"`
-	Uptime        string                `json:"uptime,omitempty"`
-	Config        string                `json:"config,omitempty"`
-	Listen        string                `json:"listen,omitempty"`
-	DataFile      string                `json:"data_file"`
-	SchemaVersion int                   `json:"schema_version"`
-	FileBytes     int64                 `json:"file_bytes"`
-	Buckets       map[string]int        `json:"buckets"`
-	Ready         bool                  `json:"ready"`
-	Problems      []string              `json:"problems,omitempty"`
-	Jobs          []scheduler.JobStatus `json:"jobs"`
-	Stores        []Endpoint            `json:"stores"`
-	Destinations  []Endpoint            `json:"destinations"`
+	Version       string    `json:"version"`
+	Running       bool      `json:"running"`
+	StartedAt     time.Time `json:"started_at,omitzero"`
+	Uptime        string    `json:"uptime,omitempty"`
+	Config        string    `json:"config,omitempty"`
+	Listen        string    `json:"listen,omitempty"`
+	DataFile      string    `json:"data_file"`
+	SchemaVersion int       `json:"schema_version"`
+	FileBytes     int64     `json:"file_bytes"`
+	// MemoryLimit is the Go runtime's soft memory limit in bytes (GOMEMLIMIT, or 90% of the
+	// container's memory limit); 0 when there is none.
+	MemoryLimit  int64                 `json:"memory_limit,omitempty"`
+	Buckets      map[string]int        `json:"buckets"`
+	Ready        bool                  `json:"ready"`
+	Problems     []string              `json:"problems,omitempty"`
+	Jobs         []scheduler.JobStatus `json:"jobs"`
+	Stores       []Endpoint            `json:"stores"`
+	Destinations []Endpoint            `json:"destinations"`
 	// Sync is each platform store's backfill and poll state; Queues the webhook inbox and
 	// the destinations' outboxes; Refresh the last profile/segment refresh.
 	Sync    []shopifysync.State `json:"sync,omitempty"`
@@ -153,6 +158,9 @@ func (d *Daemon) Status() Status {
 		DataFile:  d.store.Path(),
 		Jobs:      d.scheduler.Status(),
 		Ready:     true,
+	}
+	if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {
+		s.MemoryLimit = l
 	}
 	for _, st := range d.cfg.Stores {
 		s.Stores = append(s.Stores, Endpoint{ID: st.ID, Kind: st.Kind})
