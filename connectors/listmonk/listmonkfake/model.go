@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/cohortd/cohortd/internal/logging"
 )
 
 // Subscriber (account) statuses and subscription (per-list) statuses, as listmonk names them.
@@ -124,7 +126,7 @@ func (s *Server) SeedSubscriber(email, name, status string, lists map[string]str
 	defer s.mu.Unlock()
 	key := strings.ToLower(strings.TrimSpace(email))
 	if _, dup := s.byEmail[key]; dup {
-		return 0, fmt.Errorf("listmonkfake: %s already exists", email)
+		return 0, fmt.Errorf("listmonkfake: %s already exists", logging.MaskEmail(email))
 	}
 	if status == "" {
 		status = StatusEnabled
@@ -156,7 +158,7 @@ func (s *Server) SetStatus(email, status string) error {
 	defer s.mu.Unlock()
 	sub := s.byEmailLocked(email)
 	if sub == nil {
-		return fmt.Errorf("listmonkfake: no subscriber %s", email)
+		return fmt.Errorf("listmonkfake: no subscriber %s", logging.MaskEmail(email))
 	}
 	s.blocklistOrSetLocked(sub, status)
 	return nil
@@ -181,7 +183,7 @@ func (s *Server) SetAttribs(email string, attribs map[string]any) error {
 	defer s.mu.Unlock()
 	sub := s.byEmailLocked(email)
 	if sub == nil {
-		return fmt.Errorf("listmonkfake: no subscriber %s", email)
+		return fmt.Errorf("listmonkfake: no subscriber %s", logging.MaskEmail(email))
 	}
 	sub.attribs = cloneAttribs(attribs)
 	sub.updated = s.opts.Now()
@@ -196,7 +198,7 @@ func (s *Server) SetSubscription(email, listName, status string) error {
 	sub := s.byEmailLocked(email)
 	l := s.listByNameLocked(listName)
 	if sub == nil || l == nil {
-		return fmt.Errorf("listmonkfake: no subscriber %s or list %s", email, listName)
+		return fmt.Errorf("listmonkfake: no subscriber %s or list %s", logging.MaskEmail(email), listName)
 	}
 	now := s.opts.Now()
 	if r := sub.subs[l.id]; r != nil {
@@ -215,7 +217,7 @@ func (s *Server) Unsubscribe(email string, lists ...string) error {
 	defer s.mu.Unlock()
 	sub := s.byEmailLocked(email)
 	if sub == nil {
-		return fmt.Errorf("listmonkfake: no subscriber %s", email)
+		return fmt.Errorf("listmonkfake: no subscriber %s", logging.MaskEmail(email))
 	}
 	now := s.opts.Now()
 	for id, r := range sub.subs {
