@@ -86,7 +86,7 @@ func (s *Server) serveAPI(method, path, rawQuery, contentType string, body []byt
 	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
 		s.recordViolation("request %s %s: %s", method, route.Path, firstLine(err.Error()))
 		if len(body) > 0 && !json.Valid(body) {
-			return problem(http.StatusBadRequest, "JSON Parse Error", "We encountered an unspecified JSON parsing error.")
+			return jsonParseError()
 		}
 		return invalid("The resource submitted could not be validated. For field-specific details, see the 'errors' array.",
 			fieldError{Field: "", Message: firstLine(err.Error())})

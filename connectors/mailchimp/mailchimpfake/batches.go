@@ -61,7 +61,7 @@ func handlePostBatch(s *Server, c *call) response {
 		Operations []operation `json:"operations"`
 	}
 	if err := json.Unmarshal(c.body, &in); err != nil {
-		return problem(http.StatusBadRequest, "JSON Parse Error", "We encountered an unspecified JSON parsing error.")
+		return jsonParseError()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -157,6 +157,26 @@ func (l *list) memberJSON(m *member) map[string]any {
 }
 
 // lookup returns the call's audience and member hash, or the 404 to answer.
+// jsonParseError is Mailchimp's answer to a body that is not JSON.
+func jsonParseError() response {
+	return problem(http.StatusBadRequest, "JSON Parse Error", "We encountered an unspecified JSON parsing error.")
+}
+
+// existingMember is the list and member of a member route; the 404 answer when either is
+// missing.
+func (s *Server) existingMember(c *call) (*list, *member, *response) {
+	l, hash, nf := s.lookup(c)
+	if nf != nil {
+		return nil, nil, nf
+	}
+	m := l.members[hash]
+	if m == nil {
+		r := notFound()
+		return nil, nil, &r
+	}
+	return l, m, nil
+}
+
 func (s *Server) lookup(c *call) (*list, string, *response) {
 	l := s.lists[c.params["list_id"]]
 	if l == nil {
@@ -188,13 +208,9 @@ func setStatus(m *member, st string, now time.Time) *response {
 func handleGetMember(s *Server, c *call) response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l, hash, nf := s.lookup(c)
+	l, m, nf := s.existingMember(c)
 	if nf != nil {
 		return *nf
-	}
-	m := l.members[hash]
-	if m == nil {
-		return notFound()
 	}
 	return jsonOK(http.StatusOK, l.memberJSON(m))
 }
@@ -202,7 +218,7 @@ func handleGetMember(s *Server, c *call) response {
 func handlePutMember(s *Server, c *call) response {
 	var in memberBody
 	if err := c.decode(&in); err != nil {
-		return problem(http.StatusBadRequest, "JSON Parse Error", "We encountered an unspecified JSON parsing error.")
+		return jsonParseError()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -258,17 +274,13 @@ func handlePutMember(s *Server, c *call) response {
 func handlePatchMember(s *Server, c *call) response {
 	var in memberBody
 	if err := c.decode(&in); err != nil {
-		return problem(http.StatusBadRequest, "JSON Parse Error", "We encountered an unspecified JSON parsing error.")
+		return jsonParseError()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l, hash, nf := s.lookup(c)
+	l, m, nf := s.existingMember(c)
 	if nf != nil {
 		return *nf
-	}
-	m := l.members[hash]
-	if m == nil {
-		return notFound()
 	}
 	merge, errs := l.checkMerge(in.MergeFields)
 	if len(errs) > 0 {
@@ -288,7 +300,7 @@ func handlePatchMember(s *Server, c *call) response {
 func handleCreateMember(s *Server, c *call) response {
 	var in memberBody
 	if err := c.decode(&in); err != nil {
-		return problem(http.StatusBadRequest, "JSON Parse Error", "We encountered an unspecified JSON parsing error.")
+		return jsonParseError()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

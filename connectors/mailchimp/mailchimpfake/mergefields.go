@@ -44,7 +44,7 @@ func handleCreateMergeField(s *Server, c *call) response {
 		Type string `json:"type"`
 	}
 	if err := c.decode(&in); err != nil {
-		return problem(http.StatusBadRequest, "JSON Parse Error", "We encountered an unspecified JSON parsing error.")
+		return jsonParseError()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

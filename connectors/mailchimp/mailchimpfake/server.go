@@ -199,7 +199,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		body, err := io.ReadAll(io.LimitReader(r.Body, 32<<20))
 		if err != nil {
-			resp = problem(http.StatusBadRequest, "JSON Parse Error", "We encountered an unspecified JSON parsing error.")
+			resp = jsonParseError()
 			break
 		}
 		resp = s.serveAPI(r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), body, true)

@@ -17,17 +17,13 @@ func handlePostMemberTags(s *Server, c *call) response {
 		IsSyncing bool `json:"is_syncing"`
 	}
 	if err := c.decode(&in); err != nil {
-		return problem(http.StatusBadRequest, "JSON Parse Error", "We encountered an unspecified JSON parsing error.")
+		return jsonParseError()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l, hash, nf := s.lookup(c)
+	l, m, nf := s.existingMember(c)
 	if nf != nil {
 		return *nf
-	}
-	m := l.members[hash]
-	if m == nil {
-		return notFound()
 	}
 	for _, t := range in.Tags {
 		if t.Name == "" || len(t.Name) > maxTagName {
@@ -62,13 +58,9 @@ func handleGetMemberTags(s *Server, c *call) response {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l, hash, nf := s.lookup(c)
+	l, m, nf := s.existingMember(c)
 	if nf != nil {
 		return *nf
-	}
-	m := l.members[hash]
-	if m == nil {
-		return notFound()
 	}
 	names := make([]string, 0, len(m.tags))
 	for name := range m.tags {
