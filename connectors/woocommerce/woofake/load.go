@@ -173,19 +173,29 @@ func parseCustomer(line []byte) (*customerRec, uint64, error) {
 	if c.id == 0 {
 		return nil, 0, errors.New("customer without id")
 	}
-	var maxMeta uint64
-	if len(meta) > 2 {
-		var ms []struct {
-			ID uint64 `json:"id"`
-		}
-		if err := json.Unmarshal(meta, &ms); err != nil {
-			return nil, 0, fmt.Errorf("customer %d meta_data: %w", c.id, err)
-		}
-		for _, m := range ms {
-			maxMeta = max(maxMeta, m.ID)
-		}
+	_, maxMeta, err := maxID(meta)
+	if err != nil {
+		return nil, 0, fmt.Errorf("customer %d meta_data: %w", c.id, err)
 	}
 	return c, maxMeta, nil
+}
+
+// maxID reads a JSON array of objects with an "id" and returns its length and largest id
+// (0, 0 for an empty or missing array).
+func maxID(raw []byte) (n int, largest uint64, err error) {
+	if len(raw) <= 2 {
+		return 0, 0, nil
+	}
+	var items []struct {
+		ID uint64 `json:"id"`
+	}
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return 0, 0, err
+	}
+	for _, it := range items {
+		largest = max(largest, it.ID)
+	}
+	return len(items), largest, nil
 }
 
 // parseOrder extracts an order's index fields; the auxiliary result is its largest refund id.
@@ -215,18 +225,10 @@ func parseOrder(line []byte) (*orderRec, uint64, error) {
 	if o.id == 0 {
 		return nil, 0, errors.New("order without id")
 	}
-	var maxRefund uint64
-	if len(refunds) > 2 {
-		var rs []struct {
-			ID uint64 `json:"id"`
-		}
-		if err := json.Unmarshal(refunds, &rs); err != nil {
-			return nil, 0, fmt.Errorf("order %d refunds: %w", o.id, err)
-		}
-		o.refunds = len(rs)
-		for _, r := range rs {
-			maxRefund = max(maxRefund, r.ID)
-		}
+	n, maxRefund, err := maxID(refunds)
+	if err != nil {
+		return nil, 0, fmt.Errorf("order %d refunds: %w", o.id, err)
 	}
+	o.refunds = n
 	return o, maxRefund, nil
 }
