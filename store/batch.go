@@ -180,6 +180,7 @@ func applyOp(tx *bolt.Tx, op *writeOp) error {
 	if bk == nil {
 		return fmt.Errorf("store: write %s: %w", op.bucket, errNoBucket)
 	}
+	bk.FillPercent = fillPercent
 	if op.del {
 		if err := bk.Delete(op.key); err != nil {
 			return fmt.Errorf("store: delete %s/%q: %w", op.bucket, op.key, err)
