@@ -360,7 +360,8 @@ func isNewer(old, key []byte, updated time.Time) bool {
 	return stamp.After(updated)
 }
 
-// LoadRecords reads every stored customer and order record.
+// LoadRecords reads every stored customer and order record, as much of them as profiles.Build
+// reads (order lines without their titles, SKUs and product ids; see lean.go).
 func LoadRecords(st *store.Store) ([]profiles.CustomerRecord, []profiles.OrderRecord, error) {
 	return loadRecords(st, nil)
 }
@@ -389,7 +390,7 @@ func loadRecords(st *store.Store, skip func(key []byte) bool) ([]profiles.Custom
 			return err
 		}
 		customers = make([]profiles.CustomerRecord, len(cv))
-		if err := decodeAll(ck, cv, func(i int, v []byte) error { return codec.Unmarshal(v, &customers[i]) }); err != nil {
+		if err := decodeAll(ck, cv, func(i int, v []byte) error { return decodeLeanCustomer(v, &customers[i]) }); err != nil {
 			return err
 		}
 		ok, ov, err := collect(orderPrefix)
@@ -397,7 +398,7 @@ func loadRecords(st *store.Store, skip func(key []byte) bool) ([]profiles.Custom
 			return err
 		}
 		orders = make([]profiles.OrderRecord, len(ov))
-		return decodeAll(ok, ov, func(i int, v []byte) error { return codec.Unmarshal(v, &orders[i]) })
+		return decodeAll(ok, ov, func(i int, v []byte) error { return decodeLeanOrder(v, &orders[i]) })
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("ingest: load records: %w", err)

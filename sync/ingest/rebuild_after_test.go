@@ -109,13 +109,14 @@ func TestRebuildAfterMatchesRebuild(t *testing.T) {
 	}
 }
 
-// A record that the store cannot give back (text that is not UTF-8) fails the rebuild after
-// the import as it fails Rebuild, instead of being built from memory once and never again.
+// A record that the store cannot give back (text that is not UTF-8, in a field the rebuild
+// reads) fails the rebuild after the import as it fails Rebuild, instead of being built from
+// memory once and never again.
 func TestRebuildAfterUndecodableRecordFailsLikeRebuild(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
 	w := runWriter(t, st, 3, true, nil, []profiles.OrderRecord{{Store: "s", ID: "1", CustomerID: "c", Currency: "GBP",
-		CreatedAt: t0, Total: decimal.Zero, Lines: []profiles.LineItem{{Title: "caf\xe9", Quantity: 1, Price: decimal.Zero}}}})
+		CreatedAt: t0, Total: decimal.Zero, Lines: []profiles.LineItem{{ProductType: "caf\xe9", Quantity: 1, Price: decimal.Zero}}}})
 	_, errAfter := RebuildAfter(ctx, st, buildOpts(t), w)
 	_, errFull := Rebuild(ctx, st, buildOpts(t))
 	if errAfter == nil || errFull == nil || errAfter.Error() != errFull.Error() {
