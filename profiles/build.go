@@ -76,9 +76,35 @@ type identityRec struct {
 	consent  Consent
 	tags     []string
 	created  time.Time
-	sources  map[string]string // field -> where it came from
+	key      string      // ref.Key()
+	sources  fieldOrigin // where the contact fields came from
 	weak     identity.Evidence
 	filledBy int // fields filled from orders
+}
+
+// fieldOrigin says where an identity's contact fields came from when not from the identity's
+// own record ("" means its own record): "shop/order/1001 (billing)". A struct, not a map:
+// millions of identities are held at once.
+type fieldOrigin struct {
+	first, last, email, phone, address string
+}
+
+// of returns the origin of a Profile.FieldSources field; "" for its own record or a field
+// fieldOrigin does not track.
+func (f *fieldOrigin) of(field string) string {
+	switch field {
+	case "first_name":
+		return f.first
+	case "last_name":
+		return f.last
+	case "email":
+		return f.email
+	case "phone":
+		return f.phone
+	case "address":
+		return f.address
+	}
+	return ""
 }
 
 // Build cleans every record, resolves identities and merges each cluster into one Profile. It
@@ -112,7 +138,26 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 		slices.SortFunc(idx, func(a, b int) int { return orders[b].CreatedAt.Compare(orders[a].CreatedAt) })
 	}
 
-	var ids []identityRec
+	// Every identity, counted first so that ids is allocated once: it is the largest
+	// structure of a rebuild, and growing it by appends held two copies at a time.
+	known := make(map[string]bool, len(customers))
+	nids := 0
+	for _, c := range customers {
+		known[c.Ref().Key()] = true
+		if !c.Deleted {
+			nids++
+		}
+	}
+	for i := range orders {
+		if orders[i].IsGuest() {
+			nids++
+		} else if k := orderKeys[i]; !known[k] {
+			known[k] = true
+			nids++
+		}
+	}
+	clear(known)
+	ids := make([]identityRec, 0, nids)
 	q := newQualityCounter()
 	for _, c := range customers {
 		if c.Deleted {
@@ -122,7 +167,6 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 	}
 	// Customers known only through their orders (an orders export, or orders that arrived
 	// before their customer record): the account identity comes from the newest order.
-	known := make(map[string]bool, len(customers))
 	for _, c := range customers {
 		known[c.Ref().Key()] = true
 	}
@@ -142,8 +186,8 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 		}
 	}
 	index := make(map[string]int, len(ids))
-	for i, r := range ids {
-		index[r.ref.Key()] = i
+	for i := range ids {
+		index[ids[i].key] = i
 	}
 	// Weak evidence: the IP and user agent of each identity's orders, per day.
 	for j := range orders {
@@ -164,10 +208,15 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 	}
 
 	recs := make([]identity.Record, len(ids))
-	for i, r := range ids {
-		recs[i] = identityRecord(r)
+	for i := range ids {
+		recs[i] = identityRecord(&ids[i])
+		ids[i].weak = identity.Evidence{} // Resolve has its own copy; merging does not read it
 	}
-	res, err := identity.Resolve(recs, opts.Identity)
+	clear(index)
+	iopts := opts.Identity
+	iopts.ReleaseInput = true
+	res, err := identity.Resolve(recs, iopts)
+	recs = nil
 	if err != nil {
 		return nil, fmt.Errorf("profiles: resolve identities: %w", err)
 	}
@@ -227,7 +276,7 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 					}
 					var own []int // indexes in orders
 					for _, m := range members {
-						own = append(own, ordersOf[ids[m].ref.Key()]...)
+						own = append(own, ordersOf[ids[m].key]...)
 					}
 					for _, oi := range own {
 						money[oi] = moneyOf(&orders[oi], opts)
@@ -315,9 +364,9 @@ func ProfileID(firstSource SourceRef) string {
 func customerIdentity(c CustomerRecord, orders []OrderRecord, own []int, q *qualityCounter) identityRec {
 	r := identityRec{
 		ref: c.Ref(), updated: c.UpdatedAt, trusted: 2, locale: c.Locale, birth: c.BirthDate,
-		consent: c.Consent, tags: c.Tags, created: c.CreatedAt, sources: map[string]string{},
+		consent: c.Consent, tags: c.Tags, created: c.CreatedAt,
 	}
-	src := c.Ref().Key()
+	r.key = r.ref.Key()
 	var addr Address
 	if len(c.Addresses) > 0 {
 		addr = c.Addresses[0]
@@ -341,34 +390,29 @@ func customerIdentity(c CustomerRecord, orders []OrderRecord, own []int, q *qual
 			tag  string
 		}{{&o.Billing, "billing"}, {&o.Shipping, "shipping"}} {
 			if first == "" && a.addr.FirstName != "" {
-				first, r.sources["first_name"] = a.addr.FirstName, from(a.tag)
+				first, r.sources.first = a.addr.FirstName, from(a.tag)
 				r.filledBy++
 			}
 			if last == "" && a.addr.LastName != "" {
-				last, r.sources["last_name"] = a.addr.LastName, from(a.tag)
+				last, r.sources.last = a.addr.LastName, from(a.tag)
 				r.filledBy++
 			}
 			if phone == "" && a.addr.Phone != "" {
-				phone, r.sources["phone"] = a.addr.Phone, from(a.tag)
+				phone, r.sources.phone = a.addr.Phone, from(a.tag)
 				r.filledBy++
 			}
 			if addr.IsZero() && !a.addr.IsZero() {
-				addr, r.sources["address"] = *a.addr, from(a.tag)
+				addr, r.sources.address = *a.addr, from(a.tag)
 				r.filledBy++
 			}
 		}
 		if email == "" && o.Email != "" {
-			email, r.sources["email"] = o.Email, from("")
+			email, r.sources.email = o.Email, from("")
 			r.filledBy++
 		}
 		if phone == "" && o.Phone != "" {
-			phone, r.sources["phone"] = o.Phone, from("")
+			phone, r.sources.phone = o.Phone, from("")
 			r.filledBy++
-		}
-	}
-	for _, f := range []string{"first_name", "last_name", "email", "phone", "address"} {
-		if _, ok := r.sources[f]; !ok {
-			r.sources[f] = src
 		}
 	}
 	fillIdentity(&r, first, last, email, phone, addr, q)
@@ -378,17 +422,14 @@ func customerIdentity(c CustomerRecord, orders []OrderRecord, own []int, q *qual
 func guestIdentity(o OrderRecord, q *qualityCounter) identityRec {
 	r := identityRec{
 		ref: o.Ref(), updated: cmp.Or(o.UpdatedAt, o.CreatedAt), trusted: 1, locale: o.Locale,
-		created: o.CreatedAt, sources: map[string]string{},
+		created: o.CreatedAt,
 	}
-	src := o.Ref().Key()
+	r.key = r.ref.Key()
 	addr := o.Billing
 	if addr.IsZero() {
 		addr = o.Shipping
 	}
 	phone := cmp.Or(o.Phone, o.Billing.Phone, o.Shipping.Phone)
-	for _, f := range []string{"first_name", "last_name", "email", "phone", "address"} {
-		r.sources[f] = src
-	}
 	fillIdentity(&r, addr.FirstName, addr.LastName, o.Email, phone, addr, q)
 	return r
 }
@@ -421,11 +462,12 @@ func fillIdentity(r *identityRec, first, last, email, phone string, addr Address
 	q.identity(r, addr, country.Code != "" || addr.Country == "")
 }
 
-func identityRecord(r identityRec) identity.Record {
-	f := map[identity.Field][]string{}
+// identityRecord is r in identity's compact form (a slice of values, no map per record).
+func identityRecord(r *identityRec) identity.Record {
+	f := make([]identity.FieldValue, 0, 11)
 	add := func(k identity.Field, v string) {
 		if v != "" {
-			f[k] = append(f[k], v)
+			f = append(f, identity.FieldValue{Field: k, Value: v})
 		}
 	}
 	add(identity.FirstName, r.first.Key)
@@ -443,7 +485,7 @@ func identityRecord(r identityRec) identity.Record {
 	add(identity.Region, r.addr.Region)
 	add(identity.Country, r.addr.CountryCode)
 	add(identity.BirthDate, r.birth)
-	return identity.Record{ID: r.ref.Key(), Fields: f, Weak: r.weak}
+	return identity.Record{ID: r.key, Values: slices.Clip(f), Weak: r.weak}
 }
 
 // orderMoney is an order's net total (total minus refunds) and what toBase makes of it,

@@ -20,17 +20,17 @@ func mergeCluster(ids []identityRec, members []int) Profile {
 		return cmp.Or(
 			cmp.Compare(rb.trusted, ra.trusted),
 			rb.updated.Compare(ra.updated),
-			cmp.Compare(ra.ref.Key(), rb.ref.Key()),
+			cmp.Compare(ra.key, rb.key),
 		)
 	})
 	p := Profile{FieldSources: map[string]string{}}
-	first := ids[ms[0]].ref
+	first := &ids[ms[0]]
 	for _, m := range members {
-		if k := ids[m].ref.Key(); k < first.Key() {
-			first = ids[m].ref
+		if ids[m].key < first.key {
+			first = &ids[m]
 		}
 	}
-	p.ID = ProfileID(first)
+	p.ID = ProfileID(first.ref)
 
 	pick := func(field string, get func(*identityRec) string) string {
 		// Most trusted, most recent non-empty value; ties between equally ranked sources go to
@@ -57,7 +57,7 @@ func mergeCluster(ids []identityRec, members []int) Profile {
 					best = v2
 				}
 			}
-			p.FieldSources[field] = cmp.Or(r.sources[field], r.ref.Key())
+			p.FieldSources[field] = cmp.Or(r.sources.of(field), r.key)
 			return best
 		}
 		return ""
@@ -76,7 +76,7 @@ func mergeCluster(ids []identityRec, members []int) Profile {
 		if r.email.Address != "" && !seenEmail[r.email.Address] {
 			seenEmail[r.email.Address] = true
 			if len(p.Emails) == 0 {
-				p.FieldSources["email"] = r.sources["email"]
+				p.FieldSources["email"] = cmp.Or(r.sources.email, r.key)
 			}
 			p.Emails = append(p.Emails, EmailValue{Address: r.email.Address, Key: r.email.Key, Flags: flagString(r)})
 		}
@@ -84,14 +84,14 @@ func mergeCluster(ids []identityRec, members []int) Profile {
 		if key := cmp.Or(pv.E164, pv.Raw); key != "" && !seenPhone[key] {
 			seenPhone[key] = true
 			if len(p.Phones) == 0 {
-				p.FieldSources["phone"] = r.sources["phone"]
+				p.FieldSources["phone"] = cmp.Or(r.sources.phone, r.key)
 			}
 			p.Phones = append(p.Phones, pv)
 		}
 		if r.addr != (CleanAddress{}) && !seenAddr[r.addr] {
 			seenAddr[r.addr] = true
 			if len(p.Addresses) == 0 {
-				p.FieldSources["address"] = r.sources["address"]
+				p.FieldSources["address"] = cmp.Or(r.sources.address, r.key)
 			}
 			p.Addresses = append(p.Addresses, r.addr)
 		}
@@ -99,13 +99,13 @@ func mergeCluster(ids []identityRec, members []int) Profile {
 			if p.Consent == nil {
 				p.Consent = map[string]Consent{}
 			}
-			p.Consent[r.ref.Key()] = r.consent
+			p.Consent[r.key] = r.consent
 		}
 		if len(r.tags) > 0 {
 			if p.MerchantTags == nil {
 				p.MerchantTags = map[string][]string{}
 			}
-			p.MerchantTags[r.ref.Key()] = r.tags
+			p.MerchantTags[r.key] = r.tags
 		}
 		if !r.created.IsZero() && (p.FirstSeen.IsZero() || r.created.Before(p.FirstSeen)) {
 			p.FirstSeen = r.created.UTC()
