@@ -110,32 +110,37 @@ func (f *fieldOrigin) of(field string) string {
 // Build cleans every record, resolves identities and merges each cluster into one Profile. It
 // is deterministic: the same records and options give the same profiles and ids.
 func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) (*BuildResult, error) {
+	d := NewOrderDigester(customers, opts)
+	facts := make([]OrderFacts, len(orders))
+	for i := range orders {
+		facts[i] = d.Digest(&orders[i])
+	}
+	return BuildDigested(customers, facts, opts)
+}
+
+// BuildDigested is Build from the orders' facts (made by an OrderDigester from the same
+// customers and options): the same profiles, without the whole orders in memory.
+func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOptions) (*BuildResult, error) {
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
 	sortFunc(customers, func(a, b *CustomerRecord) int {
 		return cmp.Or(cmp.Compare(a.Store, b.Store), cmp.Compare(a.ID, b.ID))
 	})
-	sortFunc(orders, func(a, b *OrderRecord) int {
-		return cmp.Or(cmp.Compare(a.Store, b.Store), cmp.Compare(a.ID, b.ID))
+	sortFunc(orders, func(a, b *OrderFacts) int {
+		return cmp.Or(cmp.Compare(a.store, b.store), cmp.Compare(a.id, b.id))
 	})
-
-	// The key of each order's identity (orderKeys[i] is orders[i].Ref().Key()).
-	orderKeys := make([]string, len(orders))
-	for i := range orders {
-		orderKeys[i] = orders[i].Ref().Key()
-	}
 
 	// Orders per customer, newest first, for filling empty customer fields.
 	byCustomer := map[string][]int{}
 	for i := range orders {
-		if !orders[i].IsGuest() {
-			k := orderKeys[i]
+		if !orders[i].guest {
+			k := orders[i].key
 			byCustomer[k] = append(byCustomer[k], i)
 		}
 	}
 	for _, idx := range byCustomer {
-		slices.SortFunc(idx, func(a, b int) int { return orders[b].CreatedAt.Compare(orders[a].CreatedAt) })
+		slices.SortFunc(idx, func(a, b int) int { return orders[b].created.Compare(orders[a].created) })
 	}
 
 	// Every identity, counted first so that ids is allocated once: it is the largest
@@ -149,9 +154,9 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 		}
 	}
 	for i := range orders {
-		if orders[i].IsGuest() {
+		if orders[i].guest {
 			nids++
-		} else if k := orderKeys[i]; !known[k] {
+		} else if k := orders[i].key; !known[k] {
 			known[k] = true
 			nids++
 		}
@@ -172,17 +177,18 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 	}
 	for i := range orders {
 		o := &orders[i]
-		k := orderKeys[i]
-		if o.IsGuest() || known[k] {
+		if o.guest || known[o.key] {
 			continue
 		}
-		known[k] = true
-		stub := CustomerRecord{Store: o.Store, ID: o.CustomerID}
-		ids = append(ids, customerIdentity(stub, orders, byCustomer[k], q))
+		known[o.key] = true
+		stub := CustomerRecord{Store: o.store, ID: strings.TrimPrefix(o.key, o.store+"/"+KindCustomer+"/")}
+		ids = append(ids, customerIdentity(stub, orders, byCustomer[o.key], q))
 	}
 	for i := range orders {
-		if orders[i].IsGuest() {
-			ids = append(ids, guestIdentity(orders[i], q))
+		if b := orders[i].buyer; b != nil {
+			ids = append(ids, b.rec)
+			q.identity(&b.rec, b.countryPresent, b.countryValid)
+			orders[i].buyer = nil
 		}
 	}
 	index := make(map[string]int, len(ids))
@@ -192,19 +198,18 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 	// Weak evidence: the IP and user agent of each identity's orders, per day.
 	for j := range orders {
 		o := &orders[j]
-		if o.BrowserIP == "" || o.UserAgent == "" {
+		if o.ipua == "" {
 			continue
 		}
-		i, ok := index[orderKeys[j]]
+		i, ok := index[o.key]
 		if !ok {
 			continue
 		}
-		tok := o.BrowserIP + "|" + o.UserAgent + "|" + o.CreatedAt.UTC().Format(time.DateOnly)
-		ids[i].weak.IPUserAgent = append(ids[i].weak.IPUserAgent, tok)
-		if !o.Shipping.IsZero() {
-			ids[i].weak.ShippingAddress = append(ids[i].weak.ShippingAddress,
-				strings.ToLower(strings.Join([]string{o.Shipping.Address1, o.Shipping.Postcode}, "|")))
+		ids[i].weak.IPUserAgent = append(ids[i].weak.IPUserAgent, o.ipua)
+		if o.shipping != "" {
+			ids[i].weak.ShippingAddress = append(ids[i].weak.ShippingAddress, o.shipping)
 		}
+		o.ipua, o.shipping = "", ""
 	}
 
 	recs := make([]identity.Record, len(ids))
@@ -242,12 +247,11 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 		}
 	}
 	ordersOf := map[string][]int{}
-	for i, k := range orderKeys {
-		ordersOf[k] = append(ordersOf[k], i)
+	for i := range orders {
+		ordersOf[orders[i].key] = append(ordersOf[orders[i].key], i)
 	}
 	// The profiles are independent of each other: they are made on every core, each into its
 	// slot, with quality counts per worker added up after.
-	money := make([]orderMoney, len(orders)) // filled as the profiles need them
 	if len(roots) > 0 {
 		out.Profiles = make([]Profile, len(roots))
 	}
@@ -278,11 +282,8 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 					for _, m := range members {
 						own = append(own, ordersOf[ids[m].key]...)
 					}
-					for _, oi := range own {
-						money[oi] = moneyOf(&orders[oi], opts)
-					}
-					p.Summary = summarize(orders, own, money, opts, wq)
-					p.Orders = compactOrders(orders, own, money, opts)
+					p.Summary = summarize(orders, own, opts, wq)
+					p.Orders = compactOrders(orders, own)
 					if s, ok := minScore[root]; ok {
 						p.MergeScore = s
 					} else {
@@ -361,7 +362,7 @@ func ProfileID(firstSource SourceRef) string {
 	return "p_" + hex.EncodeToString(h[:8])
 }
 
-func customerIdentity(c CustomerRecord, orders []OrderRecord, own []int, q *qualityCounter) identityRec {
+func customerIdentity(c CustomerRecord, orders []OrderFacts, own []int, q *qualityCounter) identityRec {
 	r := identityRec{
 		ref: c.Ref(), updated: c.UpdatedAt, trusted: 2, locale: c.Locale, birth: c.BirthDate,
 		consent: c.Consent, tags: c.Tags, created: c.CreatedAt,
@@ -375,52 +376,50 @@ func customerIdentity(c CustomerRecord, orders []OrderRecord, own []int, q *qual
 	// Fill what the customer record leaves empty from the most recent order that has it.
 	for _, oi := range own {
 		o := &orders[oi]
+		f := o.fill
+		if f == nil {
+			continue
+		}
 		osrc := "" // the order's source, made when a field is taken from it
 		from := func(tag string) string {
 			if osrc == "" {
-				osrc = fmt.Sprintf("%s/order/%s", o.Store, o.ID)
+				osrc = o.store + "/order/" + o.id
 			}
 			if tag == "" {
 				return osrc
 			}
 			return osrc + " (" + tag + ")"
 		}
-		for _, a := range [...]struct {
-			addr *Address
-			tag  string
-		}{{&o.Billing, "billing"}, {&o.Shipping, "shipping"}} {
-			if first == "" && a.addr.FirstName != "" {
-				first, r.sources.first = a.addr.FirstName, from(a.tag)
-				r.filledBy++
-			}
-			if last == "" && a.addr.LastName != "" {
-				last, r.sources.last = a.addr.LastName, from(a.tag)
-				r.filledBy++
-			}
-			if phone == "" && a.addr.Phone != "" {
-				phone, r.sources.phone = a.addr.Phone, from(a.tag)
-				r.filledBy++
-			}
-			if addr.IsZero() && !a.addr.IsZero() {
-				addr, r.sources.address = *a.addr, from(a.tag)
-				r.filledBy++
-			}
-		}
-		if email == "" && o.Email != "" {
-			email, r.sources.email = o.Email, from("")
+		if first == "" && f.first != "" {
+			first, r.sources.first = f.first, from(f.firstTag)
 			r.filledBy++
 		}
-		if phone == "" && o.Phone != "" {
-			phone, r.sources.phone = o.Phone, from("")
+		if last == "" && f.last != "" {
+			last, r.sources.last = f.last, from(f.lastTag)
+			r.filledBy++
+		}
+		if phone == "" && f.phone != "" {
+			phone, r.sources.phone = f.phone, from(f.phoneTag)
+			r.filledBy++
+		}
+		if addr.IsZero() && f.addr != nil {
+			addr, r.sources.address = *f.addr, from(f.addrTag)
+			r.filledBy++
+		}
+		if email == "" && f.email != "" {
+			email, r.sources.email = f.email, from("")
 			r.filledBy++
 		}
 	}
-	fillIdentity(&r, first, last, email, phone, addr, q)
+	present, valid := fillIdentity(&r, first, last, email, phone, addr)
+	q.identity(&r, present, valid)
 	return r
 }
 
-func guestIdentity(o OrderRecord, q *qualityCounter) identityRec {
-	r := identityRec{
+// guestIdentity is the cleaned identity behind a guest order, and whether its raw country
+// was present and recognised (for the quality counts).
+func guestIdentity(o *OrderRecord) (r identityRec, countryPresent, countryValid bool) {
+	r = identityRec{
 		ref: o.Ref(), updated: cmp.Or(o.UpdatedAt, o.CreatedAt), trusted: 1, locale: o.Locale,
 		created: o.CreatedAt,
 	}
@@ -430,12 +429,13 @@ func guestIdentity(o OrderRecord, q *qualityCounter) identityRec {
 		addr = o.Shipping
 	}
 	phone := cmp.Or(o.Phone, o.Billing.Phone, o.Shipping.Phone)
-	fillIdentity(&r, addr.FirstName, addr.LastName, o.Email, phone, addr, q)
-	return r
+	countryPresent, countryValid = fillIdentity(&r, addr.FirstName, addr.LastName, o.Email, phone, addr)
+	return r, countryPresent, countryValid
 }
 
-// fillIdentity runs the normalizers over one identity's raw fields.
-func fillIdentity(r *identityRec, first, last, email, phone string, addr Address, q *qualityCounter) {
+// fillIdentity runs the normalizers over one identity's raw fields. It reports whether the
+// raw country was present, and whether it was recognised (or absent).
+func fillIdentity(r *identityRec, first, last, email, phone string, addr Address) (countryPresent, countryValid bool) {
 	country, _ := normalize.ParseCountry(addr.Country)
 	r.addr = CleanAddress{
 		Address1:    strings.TrimSpace(addr.Address1),
@@ -459,7 +459,7 @@ func fillIdentity(r *identityRec, first, last, email, phone string, addr Address
 		r.phone = normalize.ParsePhone(phone, country.Code)
 		r.weak.PhoneLast4 = r.phone.Last4
 	}
-	q.identity(r, addr, country.Code != "" || addr.Country == "")
+	return addr.Country != "", country.Code != "" || addr.Country == ""
 }
 
 // identityRecord is r in identity's compact form (a slice of values, no map per record).
@@ -501,104 +501,77 @@ func moneyOf(o *OrderRecord, opts BuildOptions) orderMoney {
 	return m
 }
 
-// summarize folds a profile's orders (orders[i] for i in own, money[i] their amounts) into its
-// summary. Cancelled orders count as cancellations, not spend; refunds reduce spend.
-func summarize(orders []OrderRecord, own []int, money []orderMoney, opts BuildOptions, q *qualityCounter) OrderSummary {
+// summarize folds a profile's orders (orders[i] for i in own) into its summary. Cancelled
+// orders count as cancellations, not spend; refunds reduce spend.
+func summarize(orders []OrderFacts, own []int, opts BuildOptions, q *qualityCounter) OrderSummary {
 	s := OrderSummary{BaseCurrency: opts.BaseCurrency}
 	for _, oi := range own {
 		o := &orders[oi]
-		if !o.CancelledAt.IsZero() {
+		c := &o.compact
+		if c.Cancelled {
 			s.Cancellations++
 			continue
 		}
-		if !isPurchase(o) {
+		if c.Zero {
 			s.ZeroValue++
 			continue
 		}
 		s.Orders++
-		if s.FirstOrder.IsZero() || o.CreatedAt.Before(s.FirstOrder) {
-			s.FirstOrder = o.CreatedAt
+		if s.FirstOrder.IsZero() || o.created.Before(s.FirstOrder) {
+			s.FirstOrder = o.created
 		}
-		if o.CreatedAt.After(s.LastOrder) {
-			s.LastOrder = o.CreatedAt
+		if o.created.After(s.LastOrder) {
+			s.LastOrder = o.created
 		}
-		net := money[oi].net
-		if o.Refunded.IsPositive() {
+		if c.Refunded {
 			s.Refunds++
 		}
 		if s.Totals == nil {
 			s.Totals = map[string]decimal.Decimal{}
 		}
-		s.Totals[o.Currency] = s.Totals[o.Currency].Add(net)
-		netBase, refBase, ok := money[oi].netBase, money[oi].refBase, money[oi].ok
-		if !ok {
+		s.Totals[c.Currency] = s.Totals[c.Currency].Add(c.Net)
+		if !c.Converted {
 			s.Unconverted++
 			q.unconverted++
 		} else {
-			s.TotalBase = s.TotalBase.Add(netBase)
-			s.RefundedBase = s.RefundedBase.Add(refBase)
-			if o.Currency != opts.BaseCurrency && opts.BaseCurrency != "" {
+			s.TotalBase = s.TotalBase.Add(c.NetBase)
+			s.RefundedBase = s.RefundedBase.Add(o.refBase)
+			if c.Currency != opts.BaseCurrency && opts.BaseCurrency != "" {
 				if s.ConvertedBase == nil {
 					s.ConvertedBase = map[string]decimal.Decimal{}
 				}
-				s.ConvertedBase[o.Currency] = s.ConvertedBase[o.Currency].Add(netBase)
+				s.ConvertedBase[c.Currency] = s.ConvertedBase[c.Currency].Add(c.NetBase)
 			}
 		}
-		for _, l := range o.Lines {
-			s.Items += max(l.Quantity, 0)
-			key := cmp.Or(l.ProductType, l.Vendor)
-			if key == "" || !ok || o.Total.IsZero() {
-				continue
-			}
+		s.Items += c.Items
+		for _, t := range o.types {
 			if s.ProductTypes == nil {
 				s.ProductTypes = map[string]decimal.Decimal{}
 			}
-			line := l.Price.Mul(decimal.NewFromInt(int64(l.Quantity)))
-			s.ProductTypes[key] = s.ProductTypes[key].Add(line.Mul(netBase).Div(o.Total))
+			s.ProductTypes[t.Type] = s.ProductTypes[t.Type].Add(t.Spend)
 		}
-		if dev := DeviceClass(o.UserAgent); dev != "" {
+		if c.Device != "" {
 			if s.Devices == nil {
 				s.Devices = map[string]int{}
 			}
-			s.Devices[dev]++
+			s.Devices[c.Device]++
 		}
-		if c, ok := normalize.ParseCountry(o.Shipping.Country); ok {
+		if o.shipTo != "" {
 			if s.ShipTo == nil {
 				s.ShipTo = map[string]int{}
 			}
-			s.ShipTo[c.Code]++
+			s.ShipTo[o.shipTo]++
 		}
 	}
 	return s
 }
 
-// compactOrders keeps what segments need of each order (orders[i] for i in own, money[i] their
-// amounts), oldest first.
-func compactOrders(orders []OrderRecord, own []int, money []orderMoney, opts BuildOptions) []CompactOrder {
+// compactOrders keeps what segments need of each order (orders[i] for i in own), oldest first.
+func compactOrders(orders []OrderFacts, own []int) []CompactOrder {
 	out := make([]CompactOrder, 0, len(own))
 	for _, oi := range own {
-		o := &orders[oi]
-		net := money[oi].net
-		c := CompactOrder{
-			ID: o.Store + "/" + o.ID, At: o.CreatedAt.UTC(), Currency: o.Currency, Net: net,
-			Cancelled: !o.CancelledAt.IsZero(), Refunded: o.Refunded.IsPositive(),
-			Device: DeviceClass(o.UserAgent),
-		}
-		c.NetBase, c.Converted = money[oi].netBase, money[oi].ok
-		c.Zero = !c.Cancelled && !isPurchase(o)
-		for _, l := range o.Lines {
-			c.Items += max(l.Quantity, 0)
-			key := cmp.Or(l.ProductType, l.Vendor)
-			if key == "" || !c.Converted || o.Total.IsZero() || c.Cancelled || c.Zero {
-				continue
-			}
-			spend := l.Price.Mul(decimal.NewFromInt(int64(l.Quantity))).Mul(c.NetBase).Div(o.Total).Round(4)
-			if i := slices.IndexFunc(c.Types, func(t TypeSpend) bool { return t.Type == key }); i >= 0 {
-				c.Types[i].Spend = c.Types[i].Spend.Add(spend)
-			} else {
-				c.Types = append(c.Types, TypeSpend{Type: key, Spend: spend})
-			}
-		}
+		c := orders[oi].compact
+		c.ID = orders[oi].store + "/" + orders[oi].id
 		out = append(out, c)
 	}
 	slices.SortFunc(out, func(a, b CompactOrder) int { return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.ID, b.ID)) })

@@ -59,9 +59,9 @@ func (q *qualityCounter) count(field string, present, valid bool) {
 	}
 }
 
-// identity counts one cleaned identity. countryValid says whether a present country was
-// recognised.
-func (q *qualityCounter) identity(r *identityRec, raw Address, countryValid bool) {
+// identity counts one cleaned identity. countryPresent says whether its raw country was
+// present, countryValid whether a present country was recognised.
+func (q *qualityCounter) identity(r *identityRec, countryPresent, countryValid bool) {
 	emailPresent := r.email.Raw != "" || r.email.Address != ""
 	q.count("email", emailPresent, !r.email.Flags.Has(normalize.EmailInvalid))
 	if emailPresent {
@@ -88,7 +88,7 @@ func (q *qualityCounter) identity(r *identityRec, raw Address, countryValid bool
 	q.count("address1", r.addr.Address1 != "", true)
 	q.count("city", r.addr.City != "", true)
 	q.count("postcode", r.addr.Postcode != "", true)
-	q.count("country", raw.Country != "", countryValid)
+	q.count("country", countryPresent, countryValid)
 	q.filled += r.filledBy
 }
 

@@ -441,12 +441,58 @@ func decodeAll(keys, vals [][]byte, decode func(i int, v []byte) error) error {
 }
 
 // Rebuild recomputes every profile from the stored records and replaces the derived buckets.
+// The orders are read as their facts (profiles.OrderFacts), not held whole.
 func Rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions) (*profiles.BuildResult, error) {
-	customers, orders, err := LoadRecords(st)
+	customers, orders, err := loadDigested(st, opts)
 	if err != nil {
 		return nil, err
 	}
-	return rebuild(ctx, st, opts, customers, orders)
+	return rebuildDigested(ctx, st, opts, customers, orders)
+}
+
+// loadDigested reads every stored customer, and the facts of every stored order (each order
+// decoded, digested and dropped on every core).
+func loadDigested(st *store.Store, opts profiles.BuildOptions) ([]profiles.CustomerRecord, []profiles.OrderFacts, error) {
+	var (
+		customers []profiles.CustomerRecord
+		orders    []profiles.OrderFacts
+	)
+	err := st.View(func(tx *store.Tx) error {
+		collect := func(prefix string) (keys, vals [][]byte, err error) {
+			err = tx.ForEachPrefix(store.SourceRecords, []byte(prefix), func(k, v []byte) error {
+				keys, vals = append(keys, k), append(vals, v)
+				return nil
+			})
+			return keys, vals, err
+		}
+		ck, cv, err := collect(customerPrefix)
+		if err != nil {
+			return err
+		}
+		customers = make([]profiles.CustomerRecord, len(cv))
+		if err := decodeAll(ck, cv, func(i int, v []byte) error { return decodeLeanCustomer(v, &customers[i]) }); err != nil {
+			return err
+		}
+		ck, cv = nil, nil
+		d := profiles.NewOrderDigester(customers, opts)
+		ok, ov, err := collect(orderPrefix)
+		if err != nil {
+			return err
+		}
+		orders = make([]profiles.OrderFacts, len(ov))
+		return decodeAll(ok, ov, func(i int, v []byte) error {
+			var o profiles.OrderRecord
+			if err := decodeLeanOrder(v, &o); err != nil {
+				return err
+			}
+			orders[i] = d.Digest(&o)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("ingest: load records: %w", err)
+	}
+	return customers, orders, nil
 }
 
 // RebuildAfter is Rebuild right after the import run w, with nothing else written to the
@@ -493,12 +539,21 @@ func RebuildAfter(ctx context.Context, st *store.Store, opts profiles.BuildOptio
 }
 
 func rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions, customers []profiles.CustomerRecord, orders []profiles.OrderRecord) (*profiles.BuildResult, error) {
+	d := profiles.NewOrderDigester(customers, opts)
+	facts := make([]profiles.OrderFacts, len(orders))
+	for i := range orders {
+		facts[i] = d.Digest(&orders[i])
+	}
+	return rebuildDigested(ctx, st, opts, customers, facts)
+}
+
+func rebuildDigested(ctx context.Context, st *store.Store, opts profiles.BuildOptions, customers []profiles.CustomerRecord, orders []profiles.OrderFacts) (*profiles.BuildResult, error) {
 	cannot, err := unmerges(st)
 	if err != nil {
 		return nil, err
 	}
 	opts.Identity.CannotLink = append(opts.Identity.CannotLink, cannot...)
-	res, err := profiles.Build(customers, orders, opts)
+	res, err := profiles.BuildDigested(customers, orders, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -618,20 +673,31 @@ func encodeProfiles(ps []profiles.Profile) ([][]byte, error) {
 	return out, errors.Join(errs...)
 }
 
+// clear deletes every key of b that starts with prefix, a chunk of keys at a time (a copy of
+// every key of a large bucket at once was a rebuild's largest allocation).
 func clear(tx *store.Tx, b store.Bucket, prefix []byte) error {
-	var keys [][]byte
-	if err := tx.ForEachPrefix(b, prefix, func(k, _ []byte) error {
-		keys = append(keys, bytes.Clone(k))
-		return nil
-	}); err != nil {
-		return err
-	}
-	for _, k := range keys {
-		if err := tx.Delete(b, k); err != nil {
+	const chunk = 4096
+	keys := make([][]byte, 0, chunk)
+	for {
+		keys = keys[:0]
+		if err := tx.ForEachPrefix(b, prefix, func(k, _ []byte) error {
+			keys = append(keys, bytes.Clone(k))
+			if len(keys) == chunk {
+				return errStop
+			}
+			return nil
+		}); err != nil && !errors.Is(err, errStop) {
 			return err
 		}
+		for _, k := range keys {
+			if err := tx.Delete(b, k); err != nil {
+				return err
+			}
+		}
+		if len(keys) < chunk {
+			return nil
+		}
 	}
-	return nil
 }
 
 // errStop stops an iteration early.
