@@ -28,6 +28,11 @@ type BuildOptions struct {
 	Identity identity.Options
 	// Location interprets dates without a zone. Default UTC.
 	Location *time.Location
+	// Sink, when set, receives each profile as it is made (profile i of n, called from
+	// several goroutines at once, each i once) instead of BuildResult.Profiles holding them
+	// all: a rebuild encodes them there, and never holds every profile decoded. An error
+	// stops the build and is returned.
+	Sink func(i, n int, p *Profile) error
 }
 
 // MergeAudit records why records were put together. It holds references and scores, never
@@ -54,7 +59,7 @@ type PossibleDuplicate struct {
 
 // BuildResult is the outcome of one Build.
 type BuildResult struct {
-	Profiles   []Profile
+	Profiles   []Profile // nil when BuildOptions.Sink took them
 	Audit      []MergeAudit
 	Possible   []PossibleDuplicate
 	Quality    Quality
@@ -252,15 +257,17 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 	}
 	// The profiles are independent of each other: they are made on every core, each into its
 	// slot, with quality counts per worker added up after.
-	if len(roots) > 0 {
+	if len(roots) > 0 && opts.Sink == nil {
 		out.Profiles = make([]Profile, len(roots))
 	}
 	const chunk = 64
 	workers := min(runtime.GOMAXPROCS(0), (len(roots)+chunk-1)/chunk)
 	counts := make([]qualityCounter, workers)
 	var (
-		next atomic.Int64 // next chunk of roots
-		wg   sync.WaitGroup
+		next    atomic.Int64 // next chunk of roots
+		wg      sync.WaitGroup
+		sinkMu  sync.Mutex
+		sinkErr error
 	)
 	for w := range workers {
 		wg.Go(func() {
@@ -290,12 +297,23 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 						p.MergeScore = 1
 					}
 					wq.profile(&p)
-					out.Profiles[i] = p
+					if opts.Sink == nil {
+						out.Profiles[i] = p
+					} else if err := opts.Sink(i, len(roots), &p); err != nil {
+						sinkMu.Lock()
+						sinkErr = cmp.Or(sinkErr, err)
+						sinkMu.Unlock()
+						next.Store(int64(len(roots))) // no more chunks
+						return
+					}
 				}
 			}
 		})
 	}
 	wg.Wait()
+	if sinkErr != nil {
+		return nil, sinkErr
+	}
 	for _, c := range counts {
 		q.unconverted += c.unconverted
 		q.withOrders += c.withOrders
@@ -327,7 +345,7 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 			Probability: pr.Probability,
 		})
 	}
-	out.Quality = q.result(len(ids), len(out.Profiles), len(out.Audit))
+	out.Quality = q.result(len(ids), len(roots), len(out.Audit))
 	return out, nil
 }
 

@@ -1,9 +1,11 @@
 package profiles
 
 import (
+	"errors"
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -255,5 +257,43 @@ func TestBuildUsesTheShopCurrencyAmounts(t *testing.T) {
 	}
 	if o := p.Orders[0]; !o.Converted || !o.NetBase.Equal(dec("188.97")) || !o.Net.Equal(dec("255.12")) {
 		t.Fatalf("compact order: %+v", o)
+	}
+}
+
+// A Sink receives every profile Build would return, each once at its position, and
+// BuildResult.Profiles stays empty; a Sink error stops the build.
+func TestBuildSinkReceivesTheProfiles(t *testing.T) {
+	customers, orders := fixture()
+	want, err := Build(slices.Clone(customers), slices.Clone(orders), defaultOpts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := defaultOpts(t)
+	var mu sync.Mutex
+	var got []Profile
+	opts.Sink = func(i, n int, p *Profile) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if got == nil {
+			got = make([]Profile, n)
+		}
+		if got[i].ID != "" {
+			t.Errorf("profile %d sunk twice", i)
+		}
+		got[i] = *p
+		return nil
+	}
+	res, err := Build(slices.Clone(customers), slices.Clone(orders), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Profiles != nil || res.Quality.Profiles != len(want.Profiles) || !reflect.DeepEqual(got, want.Profiles) {
+		t.Fatalf("sink got %d profiles (result kept %d, quality %d), want %d equal to Build's",
+			len(got), len(res.Profiles), res.Quality.Profiles, len(want.Profiles))
+	}
+	boom := errors.New("disk full")
+	opts.Sink = func(int, int, *Profile) error { return boom }
+	if _, err := Build(slices.Clone(customers), slices.Clone(orders), opts); !errors.Is(err, boom) {
+		t.Fatalf("Build with a failing sink: %v", err)
 	}
 }

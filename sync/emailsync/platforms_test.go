@@ -321,11 +321,17 @@ func TestRedactCascadesToEveryDestination(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := ingest.Rebuild(ctx, e.st, profiles.BuildOptions{})
-	if err != nil || len(res.Profiles) != 2 {
+	if err != nil || res.Quality.Profiles != 2 {
 		t.Fatalf("rebuild: %v", err)
 	}
-	for _, p := range res.Profiles {
-		e.members(p.ID, "rfm-champions")
+	var ids []string
+	if err := e.st.View(func(tx *store.Tx) error {
+		return tx.ForEach(store.Profiles, func(k, _ []byte) error { ids = append(ids, string(k)); return nil })
+	}); err != nil || len(ids) != 2 {
+		t.Fatalf("stored profiles %q, %v", ids, err)
+	}
+	for _, id := range ids {
+		e.members(id, "rfm-champions")
 	}
 	var syncers []*Syncer
 	for _, f := range fakes {

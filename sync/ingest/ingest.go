@@ -441,7 +441,9 @@ func decodeAll(keys, vals [][]byte, decode func(i int, v []byte) error) error {
 }
 
 // Rebuild recomputes every profile from the stored records and replaces the derived buckets.
-// The orders are read as their facts (profiles.OrderFacts), not held whole.
+// The orders are read as their facts (profiles.OrderFacts), not held whole, and each profile is
+// encoded as it is made: the result's Profiles is nil (read them from the store), its Quality
+// counts them.
 func Rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions) (*profiles.BuildResult, error) {
 	customers, orders, err := loadDigested(st, opts)
 	if err != nil {
@@ -553,15 +555,26 @@ func rebuildDigested(ctx context.Context, st *store.Store, opts profiles.BuildOp
 		return nil, err
 	}
 	opts.Identity.CannotLink = append(opts.Identity.CannotLink, cannot...)
+	// Each profile is encoded as it is made, with its index entries: the rebuild never holds
+	// every profile decoded (they are two to three times their encoding).
+	var (
+		once  sync.Once
+		slots []builtProfile
+	)
+	opts.Sink = func(i, n int, p *profiles.Profile) error {
+		once.Do(func() { slots = make([]builtProfile, n) })
+		data, err := codec.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("ingest: write profiles: encode %s: %w", p.ID, err)
+		}
+		slots[i] = builtProfile{id: []byte(p.ID), data: data, index: indexEntries(p)}
+		return nil
+	}
 	res, err := profiles.BuildDigested(customers, orders, opts)
 	if err != nil {
 		return nil, err
 	}
-	encoded, err := encodeProfiles(res.Profiles)
-	if err != nil {
-		return nil, err
-	}
-	order, index := profileKeys(res.Profiles)
+	order, index := profileKeys(slots)
 	// Audit keys in key order too (the audit comes in merge order, not profile order).
 	type auditKey struct {
 		key []byte
@@ -591,7 +604,7 @@ func rebuildDigested(ctx context.Context, st *store.Store, opts profiles.BuildOp
 		// Keys go in sorted: bbolt inserts into a page's sorted key array, so random order
 		// costs a memmove per key (quadratic in the keys of one transaction's nodes).
 		for _, i := range order {
-			if err := tx.Put(store.Profiles, []byte(res.Profiles[i].ID), encoded[i]); err != nil {
+			if err := tx.Put(store.Profiles, slots[i].id, slots[i].data); err != nil {
 				return err
 			}
 		}
@@ -620,57 +633,46 @@ func rebuildDigested(ctx context.Context, st *store.Store, opts profiles.BuildOp
 
 type indexEntry struct{ key, value []byte }
 
-// profileKeys returns the profiles' positions in id order and their index entries (email keys
-// and addresses, source keys) in key order.
-func profileKeys(ps []profiles.Profile) ([]int, []indexEntry) {
-	order := make([]int, len(ps))
+// builtProfile is one rebuilt profile, encoded, with its index entries.
+type builtProfile struct {
+	id, data []byte
+	index    []indexEntry
+}
+
+// indexEntries are a profile's index entries: its email keys and addresses, its sources.
+func indexEntries(p *profiles.Profile) []indexEntry {
+	id := []byte(p.ID)
 	var index []indexEntry
+	for _, e := range p.Emails {
+		if e.Key != "" {
+			index = append(index, indexEntry{[]byte(emailIndex + e.Key), id})
+		}
+		index = append(index, indexEntry{[]byte(emailIndex + e.Address), id})
+	}
+	for _, s := range p.Sources {
+		index = append(index, indexEntry{[]byte(sourceIndex + s.Key()), id})
+	}
+	return index
+}
+
+// profileKeys returns the profiles' positions in id order and their index entries in key
+// order.
+func profileKeys(ps []builtProfile) ([]int, []indexEntry) {
+	order := make([]int, len(ps))
+	n := 0
 	for i := range ps {
 		order[i] = i
-		p := &ps[i]
-		id := []byte(p.ID)
-		for _, e := range p.Emails {
-			if e.Key != "" {
-				index = append(index, indexEntry{[]byte(emailIndex + e.Key), id})
-			}
-			index = append(index, indexEntry{[]byte(emailIndex + e.Address), id})
-		}
-		for _, s := range p.Sources {
-			index = append(index, indexEntry{[]byte(sourceIndex + s.Key()), id})
-		}
+		n += len(ps[i].index)
 	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(ps[a].ID, ps[b].ID) })
+	index := make([]indexEntry, 0, n)
+	for i := range ps {
+		index = append(index, ps[i].index...)
+		ps[i].index = nil
+	}
+	slices.SortFunc(order, func(a, b int) int { return bytes.Compare(ps[a].id, ps[b].id) })
 	// Stable, so that of two profiles claiming one key the later wins, as before.
 	slices.SortStableFunc(index, func(a, b indexEntry) int { return bytes.Compare(a.key, b.key) })
 	return order, index
-}
-
-// encodeProfiles encodes the profiles, as Tx.PutValue would, on every core.
-func encodeProfiles(ps []profiles.Profile) ([][]byte, error) {
-	out := make([][]byte, len(ps))
-	errs := make([]error, len(ps))
-	const chunk = 64
-	var (
-		next atomic.Int64
-		wg   sync.WaitGroup
-	)
-	for range min(runtime.GOMAXPROCS(0), (len(ps)+chunk-1)/chunk) {
-		wg.Go(func() {
-			for {
-				lo := int(next.Add(chunk)) - chunk
-				if lo >= len(ps) {
-					return
-				}
-				for i := lo; i < min(lo+chunk, len(ps)); i++ {
-					if out[i], errs[i] = codec.Marshal(&ps[i]); errs[i] != nil {
-						errs[i] = fmt.Errorf("ingest: write profiles: encode %s: %w", ps[i].ID, errs[i])
-					}
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return out, errors.Join(errs...)
 }
 
 // clear deletes every key of b that starts with prefix, a chunk of keys at a time (a copy of

@@ -93,8 +93,8 @@ func TestRebuildLookupQualityAndUnmergeHolds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Profiles) != 1 {
-		t.Fatalf("%d profiles, want Ann's two accounts merged", len(res.Profiles))
+	if res.Quality.Profiles != 1 {
+		t.Fatalf("%d profiles, want Ann's two accounts merged", res.Quality.Profiles)
 	}
 	p, err := Lookup(st, "Ann@Example.org")
 	if err != nil {
@@ -121,14 +121,14 @@ func TestRebuildLookupQualityAndUnmergeHolds(t *testing.T) {
 	if _, err := Unmerge(ctx, st, p.ID); err != nil {
 		t.Fatal(err)
 	}
-	if res, err = Rebuild(ctx, st, buildOpts(t)); err != nil || len(res.Profiles) != 2 {
-		t.Fatalf("after unmerge: %d profiles, %v; want 2", len(res.Profiles), err)
+	if res, err = Rebuild(ctx, st, buildOpts(t)); err != nil || res.Quality.Profiles != 2 {
+		t.Fatalf("after unmerge: %d profiles, %v; want 2", res.Quality.Profiles, err)
 	}
 	// Re-applying the same records (and a newer version of one) keeps the split.
 	cs[1].UpdatedAt = t1.Add(2 * time.Hour)
 	write(t, st, cs, os)
-	if res, err = Rebuild(ctx, st, buildOpts(t)); err != nil || len(res.Profiles) != 2 {
-		t.Fatalf("after re-import: %d profiles, %v; the split must hold", len(res.Profiles), err)
+	if res, err = Rebuild(ctx, st, buildOpts(t)); err != nil || res.Quality.Profiles != 2 {
+		t.Fatalf("after re-import: %d profiles, %v; the split must hold", res.Quality.Profiles, err)
 	}
 	if _, err := Lookup(st, "nobody@example.org"); !errors.Is(err, ErrNoProfile) {
 		t.Errorf("unknown email: %v", err)

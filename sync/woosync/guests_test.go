@@ -35,7 +35,7 @@ func TestGuestWhoRegistersLaterIsLinkedNotDuplicated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := len(res.Profiles)
+	before := res.Quality.Profiles
 	guest := profiles.SourceRef{Store: "woo-b", Kind: profiles.KindGuestOrder, ID: strconv.FormatUint(oid, 10)}
 	if p, err := ingest.Lookup(e.st, "gina.guest@example.test"); err != nil || !slices.Contains(p.Sources, guest) {
 		t.Fatalf("guest profile = %+v, %v", p.Sources, err)
@@ -62,8 +62,8 @@ func TestGuestWhoRegistersLaterIsLinkedNotDuplicated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Profiles) != before {
-		t.Fatalf("%d profiles after the registration, %d before: the account was not linked to the guest", len(res.Profiles), before)
+	if res.Quality.Profiles != before {
+		t.Fatalf("%d profiles after the registration, %d before: the account was not linked to the guest", res.Quality.Profiles, before)
 	}
 	account := profiles.SourceRef{Store: "woo-b", Kind: profiles.KindCustomer, ID: strconv.FormatUint(cid, 10)}
 	p, err := ingest.Lookup(e.st, "gina.guest@example.test")
