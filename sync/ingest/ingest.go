@@ -16,15 +16,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/cohortd/cohortd/internal/parallel"
 	"github.com/cohortd/cohortd/profiles"
 	"github.com/cohortd/cohortd/profiles/identity"
 	"github.com/cohortd/cohortd/store"
@@ -376,16 +375,7 @@ func loadRecords(st *store.Store, skip func(key []byte) bool) ([]profiles.Custom
 	// then decoded on every core into slices of the exact size: decoding is most of the cost,
 	// and appending to growing slices of large structs copied them over and over.
 	err := st.View(func(tx *store.Tx) error {
-		collect := func(prefix string) (keys, vals [][]byte, err error) {
-			err = tx.ForEachPrefix(store.SourceRecords, []byte(prefix), func(k, v []byte) error {
-				if skip == nil || !skip(k) {
-					keys, vals = append(keys, k), append(vals, v)
-				}
-				return nil
-			})
-			return keys, vals, err
-		}
-		ck, cv, err := collect(customerPrefix)
+		ck, cv, err := collect(tx, customerPrefix, skip)
 		if err != nil {
 			return err
 		}
@@ -393,7 +383,7 @@ func loadRecords(st *store.Store, skip func(key []byte) bool) ([]profiles.Custom
 		if err := decodeAll(ck, cv, func(i int, v []byte) error { return decodeLeanCustomer(v, &customers[i]) }); err != nil {
 			return err
 		}
-		ok, ov, err := collect(orderPrefix)
+		ok, ov, err := collect(tx, orderPrefix, skip)
 		if err != nil {
 			return err
 		}
@@ -409,35 +399,24 @@ func loadRecords(st *store.Store, skip func(key []byte) bool) ([]profiles.Custom
 // decodeAll runs decode(i, vals[i]) for every value on every core; the first error (with its
 // key) wins.
 func decodeAll(keys, vals [][]byte, decode func(i int, v []byte) error) error {
-	const chunk = 512
-	var (
-		next     atomic.Int64
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for range min(runtime.GOMAXPROCS(0), (len(vals)+chunk-1)/chunk) {
-		wg.Go(func() {
-			for {
-				lo := int(next.Add(chunk)) - chunk
-				if lo >= len(vals) {
-					return
-				}
-				for i := lo; i < min(lo+chunk, len(vals)); i++ {
-					if err := decode(i, vals[i]); err != nil {
-						mu.Lock()
-						if firstErr == nil {
-							firstErr = fmt.Errorf("decode %s: %w", keys[i], err)
-						}
-						mu.Unlock()
-						return
-					}
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
+	return parallel.For(len(vals), 512, func(i int) error {
+		if err := decode(i, vals[i]); err != nil {
+			return fmt.Errorf("decode %s: %w", keys[i], err)
+		}
+		return nil
+	})
+}
+
+// collect returns the keys and values of b under prefix that skip (if not nil) does not refuse;
+// they stay valid while tx is open.
+func collect(tx *store.Tx, prefix string, skip func(key []byte) bool) (keys, vals [][]byte, err error) {
+	err = tx.ForEachPrefix(store.SourceRecords, []byte(prefix), func(k, v []byte) error {
+		if skip == nil || !skip(k) {
+			keys, vals = append(keys, k), append(vals, v)
+		}
+		return nil
+	})
+	return keys, vals, err
 }
 
 // Rebuild recomputes every profile from the stored records and replaces the derived buckets.
@@ -460,14 +439,7 @@ func loadDigested(st *store.Store, opts profiles.BuildOptions) ([]profiles.Custo
 		orders    []profiles.OrderFacts
 	)
 	err := st.View(func(tx *store.Tx) error {
-		collect := func(prefix string) (keys, vals [][]byte, err error) {
-			err = tx.ForEachPrefix(store.SourceRecords, []byte(prefix), func(k, v []byte) error {
-				keys, vals = append(keys, k), append(vals, v)
-				return nil
-			})
-			return keys, vals, err
-		}
-		ck, cv, err := collect(customerPrefix)
+		ck, cv, err := collect(tx, customerPrefix, nil)
 		if err != nil {
 			return err
 		}
@@ -477,7 +449,7 @@ func loadDigested(st *store.Store, opts profiles.BuildOptions) ([]profiles.Custo
 		}
 		ck, cv = nil, nil
 		d := profiles.NewOrderDigester(customers, opts)
-		ok, ov, err := collect(orderPrefix)
+		ok, ov, err := collect(tx, orderPrefix, nil)
 		if err != nil {
 			return err
 		}

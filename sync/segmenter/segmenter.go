@@ -18,13 +18,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/cohortd/cohortd/internal/parallel"
 	"github.com/cohortd/cohortd/profiles"
 	"github.com/cohortd/cohortd/segments"
 	"github.com/cohortd/cohortd/store"
@@ -97,38 +96,14 @@ func LoadFeatures(st *store.Store, opts segments.Options) ([]segments.Features, 
 			return err
 		}
 		feats = make([]segments.Features, len(vals))
-		const chunk = 256
-		var (
-			next     atomic.Int64
-			wg       sync.WaitGroup
-			mu       sync.Mutex
-			firstErr error
-		)
-		for range min(runtime.GOMAXPROCS(0), (len(vals)+chunk-1)/chunk) {
-			wg.Go(func() {
-				var p profiles.Profile
-				for {
-					lo := int(next.Add(chunk)) - chunk
-					if lo >= len(vals) {
-						return
-					}
-					for i := lo; i < min(lo+chunk, len(vals)); i++ {
-						p = profiles.Profile{}
-						if err := codec.Unmarshal(vals[i], &p); err != nil {
-							mu.Lock()
-							if firstErr == nil {
-								firstErr = fmt.Errorf("decode profile %s: %w", keys[i], err)
-							}
-							mu.Unlock()
-							return
-						}
-						feats[i] = segments.Extract(&p, opts)
-					}
-				}
-			})
-		}
-		wg.Wait()
-		return firstErr
+		return parallel.For(len(vals), 256, func(i int) error {
+			var p profiles.Profile
+			if err := codec.Unmarshal(vals[i], &p); err != nil {
+				return fmt.Errorf("decode profile %s: %w", keys[i], err)
+			}
+			feats[i] = segments.Extract(&p, opts)
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("segmenter: load profiles: %w", err)
