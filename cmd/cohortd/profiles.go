@@ -201,7 +201,7 @@ func unmerge(ctx context.Context, w io.Writer, cfg *config.Config, st *store.Sto
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "unmerged %s: %d source pairs will stay apart; %d profiles now\n", id, n, len(res.Profiles))
+	fmt.Fprintf(w, "unmerged %s: %d source pairs will stay apart; %d profiles now\n", id, n, res.Quality.Profiles)
 	return nil
 }
 

@@ -469,7 +469,7 @@ func loadDigested(st *store.Store, opts profiles.BuildOptions) ([]profiles.Custo
 	return customers, orders, nil
 }
 
-// RebuildAfter is Rebuild right after the import run w, with nothing else written to the
+// RebuildAfter is Rebuild (its result has no Profiles either) right after the import run w, with nothing else written to the
 // store's records in between. When w kept its records (Keep), they are taken from memory as
 // they were stored, and only the other stored records (earlier runs, other stores, newer
 // versions the run left alone) are read back; the profiles are the same as Rebuild's.
