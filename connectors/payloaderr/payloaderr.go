@@ -40,7 +40,12 @@ func (e *DecodeError) Error() string {
 	}
 	if e.Field != "" {
 		b.WriteString(": field ")
-		b.WriteString(e.Field)
+		if strings.Contains(e.Field, "@") {
+			// A key taken from the payload may be an address: never quoted.
+			b.WriteString("(withheld: a key that may hold an address)")
+		} else {
+			b.WriteString(e.Field)
+		}
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Reason)

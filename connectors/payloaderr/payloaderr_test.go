@@ -32,3 +32,15 @@ func TestFromJSONNeverEchoesTheValue(t *testing.T) {
 		t.Fatalf("with id: %q", got)
 	}
 }
+
+// A field name comes from the payload's keys: one that may be an address is never quoted.
+func TestErrorWithholdsAKeyThatMayBeAnAddress(t *testing.T) {
+	e := &DecodeError{Platform: "shopify", Source: "graphql Customer", Field: "ann@example.com", Reason: "malformed JSON"}
+	if msg := e.Error(); strings.Contains(msg, "@") || strings.Contains(msg, "ann") || !strings.Contains(msg, "malformed JSON") {
+		t.Fatalf("error %q", msg)
+	}
+	e.Field = "defaultAddress.phone"
+	if msg := e.Error(); !strings.Contains(msg, "field defaultAddress.phone") {
+		t.Fatalf("error %q does not name a plain field", msg)
+	}
+}
