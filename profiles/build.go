@@ -289,8 +289,20 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 					for _, m := range members {
 						own = append(own, ordersOf[ids[m].key]...)
 					}
-					p.Summary = summarize(orders, own, opts, wq)
-					p.Orders = compactOrders(orders, own)
+					money := make([]orderMoneyFacts, len(own))
+					for j, oi := range own {
+						m, err := unpackMoney(orders[oi].money, wq.intern)
+						if err != nil { // only a bug can get here: the bytes were packed above
+							sinkMu.Lock()
+							sinkErr = cmp.Or(sinkErr, fmt.Errorf("profiles: order %s/%s: %w", orders[oi].store, orders[oi].id, err))
+							sinkMu.Unlock()
+							next.Store(int64(len(roots)))
+							return
+						}
+						money[j] = m
+					}
+					p.Summary = summarize(orders, own, money, opts, wq)
+					p.Orders = compactOrders(orders, own, money)
 					if s, ok := minScore[root]; ok {
 						p.MergeScore = s
 					} else {
@@ -519,13 +531,14 @@ func moneyOf(o *OrderRecord, opts BuildOptions) orderMoney {
 	return m
 }
 
-// summarize folds a profile's orders (orders[i] for i in own) into its summary. Cancelled
-// orders count as cancellations, not spend; refunds reduce spend.
-func summarize(orders []OrderFacts, own []int, opts BuildOptions, q *qualityCounter) OrderSummary {
+// summarize folds a profile's orders (orders[i] for i in own, money[j] the unpacked money of
+// own[j]) into its summary. Cancelled orders count as cancellations, not spend; refunds reduce
+// spend.
+func summarize(orders []OrderFacts, own []int, money []orderMoneyFacts, opts BuildOptions, q *qualityCounter) OrderSummary {
 	s := OrderSummary{BaseCurrency: opts.BaseCurrency}
-	for _, oi := range own {
-		o := &orders[oi]
-		c := &o.compact
+	for j, oi := range own {
+		o, m := &orders[oi], &money[j]
+		c := &m.compact
 		if c.Cancelled {
 			s.Cancellations++
 			continue
@@ -553,7 +566,7 @@ func summarize(orders []OrderFacts, own []int, opts BuildOptions, q *qualityCoun
 			q.unconverted++
 		} else {
 			s.TotalBase = s.TotalBase.Add(c.NetBase)
-			s.RefundedBase = s.RefundedBase.Add(o.refBase)
+			s.RefundedBase = s.RefundedBase.Add(m.refBase)
 			if c.Currency != opts.BaseCurrency && opts.BaseCurrency != "" {
 				if s.ConvertedBase == nil {
 					s.ConvertedBase = map[string]decimal.Decimal{}
@@ -562,7 +575,7 @@ func summarize(orders []OrderFacts, own []int, opts BuildOptions, q *qualityCoun
 			}
 		}
 		s.Items += c.Items
-		for _, t := range o.types {
+		for _, t := range m.types {
 			if s.ProductTypes == nil {
 				s.ProductTypes = map[string]decimal.Decimal{}
 			}
@@ -574,22 +587,24 @@ func summarize(orders []OrderFacts, own []int, opts BuildOptions, q *qualityCoun
 			}
 			s.Devices[c.Device]++
 		}
-		if o.shipTo != "" {
+		if m.shipTo != "" {
 			if s.ShipTo == nil {
 				s.ShipTo = map[string]int{}
 			}
-			s.ShipTo[o.shipTo]++
+			s.ShipTo[m.shipTo]++
 		}
 	}
 	return s
 }
 
-// compactOrders keeps what segments need of each order (orders[i] for i in own), oldest first.
-func compactOrders(orders []OrderFacts, own []int) []CompactOrder {
+// compactOrders keeps what segments need of each order (orders[i] for i in own, money[j] the
+// unpacked money of own[j]), oldest first.
+func compactOrders(orders []OrderFacts, own []int, money []orderMoneyFacts) []CompactOrder {
 	out := make([]CompactOrder, 0, len(own))
-	for _, oi := range own {
-		c := orders[oi].compact
+	for j, oi := range own {
+		c := money[j].compact
 		c.ID = orders[oi].store + "/" + orders[oi].id
+		c.At = orders[oi].created.UTC()
 		out = append(out, c)
 	}
 	slices.SortFunc(out, func(a, b CompactOrder) int { return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.ID, b.ID)) })

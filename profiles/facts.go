@@ -28,10 +28,10 @@ type OrderFacts struct {
 	buyer *guestBuyer
 	// Weak evidence tokens, "" when the order has none.
 	ipua, shipping string
-	compact        CompactOrder // ID is made with the profile
-	refBase        decimal.Decimal
-	types          []TypeSpend // spend per product type, unrounded, for the summary
-	shipTo         string      // shipping country code
+	// money is the packed orderMoneyFacts (factpack.go): the compact order without its id
+	// and date, refunds in the base currency, unrounded spend per product type, shipping
+	// country.
+	money []byte
 }
 
 // orderFill is what one order offers an account's empty contact fields, in the order Build
@@ -87,8 +87,9 @@ func (d *OrderDigester) Digest(o *OrderRecord) OrderFacts {
 			f.shipping = strings.ToLower(strings.Join([]string{o.Shipping.Address1, o.Shipping.Postcode}, "|"))
 		}
 	}
+	var mf orderMoneyFacts
 	if c, ok := normalize.ParseCountry(o.Shipping.Country); ok {
-		f.shipTo = c.Code
+		mf.shipTo = c.Code
 	}
 
 	m := moneyOf(o, opts)
@@ -98,7 +99,7 @@ func (d *OrderDigester) Digest(o *OrderRecord) OrderFacts {
 		Device: DeviceClass(o.UserAgent), NetBase: m.netBase, Converted: m.ok,
 	}
 	c.Zero = !c.Cancelled && !isPurchase(o)
-	f.refBase = m.refBase
+	mf.refBase = m.refBase
 	for _, l := range o.Lines {
 		c.Items += max(l.Quantity, 0)
 		key := cmp.Or(l.ProductType, l.Vendor)
@@ -106,10 +107,10 @@ func (d *OrderDigester) Digest(o *OrderRecord) OrderFacts {
 			continue
 		}
 		line := l.Price.Mul(decimal.NewFromInt(int64(l.Quantity)))
-		if i := slices.IndexFunc(f.types, func(t TypeSpend) bool { return t.Type == key }); i >= 0 {
-			f.types[i].Spend = f.types[i].Spend.Add(line.Mul(m.netBase).Div(o.Total))
+		if i := slices.IndexFunc(mf.types, func(t TypeSpend) bool { return t.Type == key }); i >= 0 {
+			mf.types[i].Spend = mf.types[i].Spend.Add(line.Mul(m.netBase).Div(o.Total))
 		} else {
-			f.types = append(f.types, TypeSpend{Type: key, Spend: line.Mul(m.netBase).Div(o.Total)})
+			mf.types = append(mf.types, TypeSpend{Type: key, Spend: line.Mul(m.netBase).Div(o.Total)})
 		}
 		if c.Cancelled || c.Zero {
 			continue
@@ -122,9 +123,11 @@ func (d *OrderDigester) Digest(o *OrderRecord) OrderFacts {
 		}
 	}
 	if c.Cancelled || c.Zero {
-		f.types = nil // the summary leaves these orders' lines out
+		mf.types = nil // the summary leaves these orders' lines out
 	}
-	f.compact = c
+	c.At = time.Time{} // made again from created
+	mf.compact = c
+	f.money = slices.Clip(packMoney(make([]byte, 0, 64), &mf))
 	return f
 }
 

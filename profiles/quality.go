@@ -39,6 +39,20 @@ type qualityCounter struct {
 	fields                                     map[string]*fieldCount
 	role, disposable, test, badEmail, badPhone int
 	filled, unconverted, withOrders            int
+	strings                                    map[string]string // a worker's interned strings
+}
+
+// intern returns the worker's one copy of b as a string.
+func (q *qualityCounter) intern(b []byte) string {
+	if s, ok := q.strings[string(b)]; ok {
+		return s
+	}
+	if q.strings == nil {
+		q.strings = map[string]string{}
+	}
+	s := string(b)
+	q.strings[s] = s
+	return s
 }
 
 func newQualityCounter() *qualityCounter {
