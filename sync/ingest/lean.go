@@ -30,8 +30,17 @@ type leanOrder struct {
 	Lines []leanLine `cbor:"12,keyasint,omitempty"`
 }
 
-// decodeLeanOrder decodes a stored order for a rebuild into o.
+// decodeLeanOrder decodes a stored order for a rebuild into o: by decodeOrderFast when it
+// knows the encoding, else by the codec.
 func decodeLeanOrder(v []byte, o *profiles.OrderRecord) error {
+	if decodeOrderFast(v, o) {
+		return nil
+	}
+	return decodeLeanOrderCodec(v, o)
+}
+
+// decodeLeanOrderCodec is decodeLeanOrder through the codec's reflection.
+func decodeLeanOrderCodec(v []byte, o *profiles.OrderRecord) error {
 	var lo leanOrder
 	if err := codec.Unmarshal(v, &lo); err != nil {
 		return err

@@ -1,0 +1,293 @@
+package ingest
+
+import (
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/cohortd/cohortd/profiles"
+	"github.com/cohortd/cohortd/store/codec"
+)
+
+// decodeOrderFast is decodeLeanOrder without reflection, for the encoding the codec and
+// appendOrder write: a map of small integer keys holding text, RFC 3339 times (or null),
+// decimals as byte strings of their MarshalBinary, lines, addresses and shop money. A rebuild
+// decodes every stored order, and the reflection-based decoder was most of its time. Anything
+// else (an unknown or repeated key, another type, text that is not UTF-8, trailing bytes)
+// returns false, and the caller decodes with the codec, which either reads it the same way or
+// gives the error.
+func decodeOrderFast(v []byte, o *profiles.OrderRecord) (ok bool) {
+	if len(v) == 0 || v[0] != codec.Version {
+		return false
+	}
+	// A panic (in a value's own decoder) leaves the record to the codec, which turns it into
+	// an error.
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	r := cborReader{b: v, i: 1}
+	n, ok := r.head(majorMap)
+	if !ok {
+		return false
+	}
+	*o = profiles.OrderRecord{}
+	var seen uint32
+	for range n {
+		key, ok := r.head(majorUint)
+		if !ok || key == 0 || key > 18 || seen&(1<<key) != 0 {
+			return false
+		}
+		seen |= 1 << key
+		switch key {
+		case 1:
+			o.Store = intern(r.text())
+		case 2:
+			o.ID = r.text()
+		case 3:
+			o.CustomerID = r.text()
+		case 4:
+			o.Email = r.text()
+		case 5:
+			o.Phone = r.text()
+		case 6:
+			o.CreatedAt = r.time()
+		case 7:
+			o.UpdatedAt = r.time()
+		case 8:
+			o.CancelledAt = r.time()
+		case 9:
+			o.Currency = intern(r.text())
+		case 10:
+			o.Total = r.decimal()
+		case 11:
+			o.Refunded = r.decimal()
+		case 12:
+			o.Lines = r.lines()
+		case 13:
+			r.address(&o.Billing)
+		case 14:
+			r.address(&o.Shipping)
+		case 15:
+			o.UserAgent = intern(r.text())
+		case 16:
+			o.BrowserIP = r.text()
+		case 17:
+			o.Locale = intern(r.text())
+		case 18:
+			o.Shop = r.shop()
+		}
+		if r.bad {
+			return false
+		}
+	}
+	return r.i == len(r.b)
+}
+
+// cborReader reads the CBOR items decodeOrderFast knows; bad is set at the first thing it
+// does not (and the values read are then of no use).
+type cborReader struct {
+	b   []byte
+	i   int
+	bad bool
+}
+
+// head reads an item head of major type m with a definite argument.
+func (r *cborReader) head(m byte) (uint64, bool) {
+	if r.bad || r.i >= len(r.b) || r.b[r.i]>>5 != m {
+		r.bad = true
+		return 0, false
+	}
+	info := r.b[r.i] & 0x1f
+	r.i++
+	if info < 24 {
+		return uint64(info), true
+	}
+	size := map[byte]int{24: 1, 25: 2, 26: 4, 27: 8}[info]
+	if size == 0 || len(r.b)-r.i < size {
+		r.bad = true
+		return 0, false
+	}
+	var n uint64
+	for _, c := range r.b[r.i : r.i+size] {
+		n = n<<8 | uint64(c)
+	}
+	r.i += size
+	return n, true
+}
+
+func (r *cborReader) bytesOf(m byte) []byte {
+	n, ok := r.head(m)
+	if !ok || n > uint64(len(r.b)-r.i) {
+		r.bad = true
+		return nil
+	}
+	r.i += int(n)
+	return r.b[r.i-int(n) : r.i]
+}
+
+func (r *cborReader) text() string {
+	b := r.bytesOf(majorText)
+	if !utf8.Valid(b) {
+		r.bad = true
+		return ""
+	}
+	return string(b)
+}
+
+func (r *cborReader) null() bool {
+	if r.i < len(r.b) && r.b[r.i] == cborNull {
+		r.i++
+		return true
+	}
+	return false
+}
+
+func (r *cborReader) time() time.Time {
+	if r.null() {
+		return time.Time{}
+	}
+	s := r.text()
+	if r.bad {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		r.bad = true
+	}
+	return t
+}
+
+func (r *cborReader) decimal() decimal.Decimal {
+	var d decimal.Decimal
+	b := r.bytesOf(majorBytes)
+	// UnmarshalBinary slices a 4-byte exponent off without checking the length.
+	if r.bad || len(b) < 4 || d.UnmarshalBinary(b) != nil {
+		r.bad = true
+	}
+	return d
+}
+
+func (r *cborReader) int() int {
+	neg := r.i < len(r.b) && r.b[r.i]>>5 == majorNegInt
+	m := byte(majorUint)
+	if neg {
+		m = majorNegInt
+	}
+	n, ok := r.head(m)
+	if !ok || n > 1<<62 {
+		r.bad = true
+		return 0
+	}
+	if neg {
+		return -1 - int(n)
+	}
+	return int(n)
+}
+
+// lines reads order lines as decodeLeanOrder keeps them: types and vendors interned, titles,
+// SKUs and product ids skipped.
+func (r *cborReader) lines() []profiles.LineItem {
+	n, ok := r.head(majorArray)
+	if !ok || n > codecMaxArray || n > uint64(len(r.b)-r.i) {
+		r.bad = true
+		return nil
+	}
+	if n == 0 {
+		return nil // as decodeLeanOrder keeps an empty list
+	}
+	out := make([]profiles.LineItem, n)
+	for i := range out {
+		l := &out[i]
+		m, ok := r.head(majorMap)
+		var seen uint32
+		for range m {
+			key, kok := r.head(majorUint)
+			if !ok || !kok || key == 0 || key > 7 || seen&(1<<key) != 0 {
+				r.bad = true
+				return nil
+			}
+			seen |= 1 << key
+			switch key {
+			case 1, 2, 3: // skipped, as the codec skips fields it does not decode (unchecked)
+				r.bytesOf(majorText)
+			case 4:
+				l.ProductType = intern(r.text())
+			case 5:
+				l.Vendor = intern(r.text())
+			case 6:
+				l.Quantity = r.int()
+			case 7:
+				l.Price = r.decimal()
+			}
+			if r.bad {
+				return nil
+			}
+		}
+	}
+	return out
+}
+
+func (r *cborReader) address(a *profiles.Address) {
+	n, ok := r.head(majorMap)
+	var seen uint32
+	for range n {
+		key, kok := r.head(majorUint)
+		if !ok || !kok || key == 0 || key > 10 || seen&(1<<key) != 0 {
+			r.bad = true
+			return
+		}
+		seen |= 1 << key
+		s := r.text()
+		switch key {
+		case 1:
+			a.FirstName = s
+		case 2:
+			a.LastName = s
+		case 3:
+			a.Company = s
+		case 4:
+			a.Address1 = s
+		case 5:
+			a.Address2 = s
+		case 6:
+			a.City = intern(s)
+		case 7:
+			a.Region = intern(s)
+		case 8:
+			a.Postcode = s
+		case 9:
+			a.Country = intern(s)
+		case 10:
+			a.Phone = s
+		}
+	}
+}
+
+func (r *cborReader) shop() *profiles.ShopMoney {
+	if r.null() {
+		return nil
+	}
+	n, ok := r.head(majorMap)
+	s := &profiles.ShopMoney{}
+	var seen uint32
+	for range n {
+		key, kok := r.head(majorUint)
+		if !ok || !kok || key == 0 || key > 3 || seen&(1<<key) != 0 {
+			r.bad = true
+			return nil
+		}
+		seen |= 1 << key
+		switch key {
+		case 1:
+			s.Currency = intern(r.text())
+		case 2:
+			s.Total = r.decimal()
+		case 3:
+			s.Refunded = r.decimal()
+		}
+	}
+	return s
+}

@@ -1,0 +1,143 @@
+package ingest
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/cohortd/cohortd/profiles"
+	"github.com/cohortd/cohortd/store/codec"
+)
+
+// validText replaces invalid UTF-8 in every string field of v.
+func validText(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(strings.ToValidUTF8(v.String(), "?"))
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				validText(v.Field(i))
+			}
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			validText(v.Index(i))
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			validText(v.Elem())
+		}
+	}
+}
+
+// leanBytes is what a rebuild keeps of an order, as bytes to compare.
+func leanBytes(t testing.TB, o *profiles.OrderRecord) []byte {
+	t.Helper()
+	b, err := codec.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The fast decoder reads what both encoders write (the import's appendOrder and the codec),
+// and gives what the codec's lean decoding gives, field for field.
+func TestDecodeOrderFastMatchesTheCodec(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	fastOnes := 0
+	for i := range 5000 {
+		o := randomOrder(r) // encode_test.go: invalid UTF-8, far years and odd zones included
+		if i%4 != 0 {
+			validText(reflect.ValueOf(&o).Elem()) // most invalid UTF-8 mended, so most records decode
+		}
+		encodings := map[string][]byte{}
+		if b, err := codec.Marshal(o); err == nil {
+			encodings["codec"] = b
+		}
+		if b, ok := (&encoder{}).appendOrder(nil, &o); ok {
+			encodings["import"] = b
+		}
+		for name, data := range encodings {
+			var fast, slow profiles.OrderRecord
+			fastOK := decodeOrderFast(data, &fast)
+			if err := decodeLeanOrderCodec(data, &slow); err != nil {
+				if fastOK {
+					t.Fatalf("order %d (%s encoding): fast decoder accepted what the codec refuses (%v)", i, name, err)
+				}
+				continue
+			}
+			if !fastOK {
+				t.Fatalf("order %d (%s encoding): the fast decoder refused a record the codec reads", i, name)
+			}
+			fastOnes++
+			if !bytes.Equal(leanBytes(t, &fast), leanBytes(t, &slow)) {
+				t.Fatalf("order %d (%s encoding):\nfast  %+v\ncodec %+v", i, name, fast, slow)
+			}
+			for _, l := range fast.Lines {
+				if l.Title != "" || l.SKU != "" || l.ProductID != "" {
+					t.Fatalf("order %d: a line kept its title, SKU or product id", i)
+				}
+			}
+		}
+	}
+	if fastOnes < 1000 {
+		t.Fatalf("only %d records decoded: the generator hardly made valid ones", fastOnes)
+	}
+}
+
+// What the fast decoder does not know goes to the codec: a key it does not have, a repeated
+// key, text that is not UTF-8, trailing bytes, a record cut short.
+func TestDecodeOrderFastRefusesWhatItDoesNotKnow(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var good []byte
+	for good == nil {
+		o := randomOrder(r)
+		if b, err := codec.Marshal(o); err == nil && decodeLeanOrderCodec(b, new(profiles.OrderRecord)) == nil {
+			good = b
+		}
+	}
+	var got profiles.OrderRecord
+	if !decodeOrderFast(good, &got) {
+		t.Fatal("refused a good record")
+	}
+	for name, data := range map[string][]byte{
+		"trailing byte": append(bytes.Clone(good), 0),
+		"cut short":     good[:len(good)-1],
+		"empty":         nil,
+		"other version": append([]byte{codec.Version + 1}, good[1:]...),
+		"unknown key":   {codec.Version, 0xa1, 19, 0x61, 'x'},
+		"repeated key":  {codec.Version, 0xa2, 2, 0x61, 'x', 2, 0x61, 'y'},
+		"not UTF-8":     {codec.Version, 0xa1, 2, 0x61, 0xff},
+		"float value":   {codec.Version, 0xa1, 6, 0xf9, 0x3c, 0x00},
+	} {
+		if decodeOrderFast(data, &got) {
+			t.Errorf("%s: decoded, want refused", name)
+		}
+	}
+}
+
+// Whatever the fast decoder accepts, the codec accepts too, and reads the same way.
+func FuzzDecodeOrderFast(f *testing.F) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for added := 0; added < 8; {
+		if b, err := codec.Marshal(randomOrder(r)); err == nil {
+			f.Add(b)
+			added++
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast, slow profiles.OrderRecord
+		if !decodeOrderFast(data, &fast) {
+			return
+		}
+		if err := decodeLeanOrderCodec(data, &slow); err != nil {
+			t.Fatalf("fast decoder accepted what the codec refuses (%v)", err)
+		}
+		if !bytes.Equal(leanBytes(t, &fast), leanBytes(t, &slow)) {
+			t.Fatalf("fast %+v\ncodec %+v", fast, slow)
+		}
+	})
+}
