@@ -2,12 +2,14 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/cohortd/cohortd/profiles"
+	"github.com/cohortd/cohortd/store"
 	"github.com/cohortd/cohortd/store/codec"
 )
 
@@ -140,4 +142,71 @@ func FuzzDecodeOrderFast(f *testing.F) {
 			t.Fatalf("fast %+v\ncodec %+v", fast, slow)
 		}
 	})
+}
+
+// Records encoded by Encode (on a connector's decoding goroutines) and added with AddEncoded
+// are stored byte for byte as AddCustomer and AddOrder store them.
+func TestAddEncodedStoresWhatAddStores(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var orders []profiles.OrderRecord
+	for len(orders) < 300 {
+		o := randomOrder(r)
+		validText(reflect.ValueOf(&o).Elem())
+		if _, err := codec.Marshal(o); err == nil {
+			orders = append(orders, o)
+		}
+	}
+	customers := []profiles.CustomerRecord{{Store: "s", ID: "1", Email: "a@example.com", Tags: []string{"vip"}},
+		{Store: "s", ID: "2", FirstName: "Zoë", Addresses: []profiles.Address{{City: "Köln"}}}}
+	stored := func(viaEncode bool) map[string]string {
+		st := openStore(t)
+		w := NewWriter(st, 64)
+		w.ReplaceOrders = true
+		ctx := context.Background()
+		for i := range customers {
+			var err error
+			if viaEncode {
+				var e Encoded
+				if e, err = Encode(&customers[i]); err == nil {
+					err = w.AddEncoded(ctx, e)
+				}
+			} else {
+				err = w.AddCustomer(ctx, customers[i])
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range orders {
+			var err error
+			if viaEncode {
+				var e Encoded
+				if e, err = Encode(&orders[i]); err == nil {
+					err = w.AddEncoded(ctx, e)
+				}
+			} else {
+				err = w.AddOrder(ctx, orders[i])
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		if err := st.View(func(tx *store.Tx) error {
+			return tx.ForEach(store.SourceRecords, func(k, v []byte) error { out[string(k)] = string(v); return nil })
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want, got := stored(false), stored(true)
+	if len(want) < 200 || !reflect.DeepEqual(got, want) {
+		t.Fatalf("AddEncoded stored %d records, AddOrder/AddCustomer %d, or different bytes", len(got), len(want))
+	}
+	if _, err := Encode("not a record"); err == nil {
+		t.Fatal("Encode of a string: no error")
+	}
 }

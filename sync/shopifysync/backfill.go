@@ -207,9 +207,23 @@ func (s *Syncer) bulkPhase(ctx context.Context, cp *checkpoint) (pr PhaseReport,
 	pr.Expected = int64(op.ObjectCount)
 	w := s.newWriter()
 	rows := cp.Rows
-	sum, err := s.opts.Client.DownloadBulk(ctx, op, cp.Line, func(r shopify.Root) error {
+	// Roots are decoded on every core and stored in order with their checkpoints: a root
+	// DownloadBulk saw accepted is stored (or the phase fails), so a resumed download loses
+	// nothing.
+	pipe := startDecodePipe(func(r shopify.Root) decodedNode {
+		d := s.decodeNode(cp.Phase, r.Object, r.Children)
+		if d.err == nil {
+			var rec any = &d.order
+			if cp.Phase == phaseCustomers {
+				rec = &d.customer
+			}
+			e, err := ingest.Encode(rec)
+			d.encoded, d.encErr = &e, err
+		}
+		return d
+	}, func(r shopify.Root, d decodedNode) error {
 		rows++
-		if err := s.addNode(ctx, w, cp.Phase, r.Object, r.Children, r.Line, &pr); err != nil {
+		if err := s.addDecoded(ctx, w, cp.Phase, d, r.Line, &pr); err != nil {
 			return err
 		}
 		next := *cp
@@ -218,6 +232,10 @@ func (s *Syncer) bulkPhase(ctx context.Context, cp *checkpoint) (pr PhaseReport,
 		w.Checkpoint(s.backfillKey(), b)
 		return nil
 	})
+	sum, err := s.opts.Client.DownloadBulk(ctx, op, cp.Line, pipe.push)
+	if perr := pipe.close(); err == nil {
+		err = perr
+	}
 	if ferr := w.Flush(ctx); err == nil {
 		err = ferr
 	}
@@ -230,8 +248,24 @@ func (s *Syncer) bulkPhase(ctx context.Context, cp *checkpoint) (pr PhaseReport,
 
 // addNode decodes one customer or order node and queues it.
 func (s *Syncer) addNode(ctx context.Context, w *ingest.Writer, phase string, node json.RawMessage, children []json.RawMessage, line int64, pr *PhaseReport) error {
+	return s.addDecoded(ctx, w, phase, s.decodeNode(phase, node, children), line, pr)
+}
+
+// decodeNode decodes one customer or order node; safe for concurrent use.
+func (s *Syncer) decodeNode(phase string, node json.RawMessage, children []json.RawMessage) (d decodedNode) {
 	if phase == phaseCustomers || phase == pollCustomers {
-		c, err := decode.Customer(s.id, node)
+		d.customer, d.err = decode.Customer(s.id, node)
+	} else {
+		d.order, d.err = decode.Order(s.id, node, children)
+	}
+	return d
+}
+
+// addDecoded counts one decoded node and queues it (a node that did not decode is counted
+// and logged, not stored).
+func (s *Syncer) addDecoded(ctx context.Context, w *ingest.Writer, phase string, d decodedNode, line int64, pr *PhaseReport) error {
+	if phase == phaseCustomers || phase == pollCustomers {
+		c, err := d.customer, d.err
 		if err != nil {
 			pr.Bad++
 			s.stats.BadRecords.Add(1)
@@ -243,9 +277,9 @@ func (s *Syncer) addNode(ctx context.Context, w *ingest.Writer, phase string, no
 		}
 		pr.Records++
 		s.stats.Customers.Add(1)
-		return w.AddCustomer(ctx, c)
+		return add(ctx, w, d, func() error { return w.AddCustomer(ctx, c) })
 	}
-	o, err := decode.Order(s.id, node, children)
+	o, err := d.order, d.err
 	if err != nil {
 		pr.Bad++
 		s.stats.BadRecords.Add(1)
@@ -254,7 +288,18 @@ func (s *Syncer) addNode(ctx context.Context, w *ingest.Writer, phase string, no
 	}
 	pr.Records++
 	s.stats.Orders.Add(1)
-	return w.AddOrder(ctx, o)
+	return add(ctx, w, d, func() error { return w.AddOrder(ctx, o) })
+}
+
+// add queues a decoded record: encoded already when the decode pipe did it, else by addRec.
+func add(ctx context.Context, w *ingest.Writer, d decodedNode, addRec func() error) error {
+	switch {
+	case d.encErr != nil:
+		return d.encErr
+	case d.encoded != nil:
+		return w.AddEncoded(ctx, *d.encoded)
+	}
+	return addRec()
 }
 
 // pagesPhase reads cp.Phase with paginated queries, committing the page cursor with each
