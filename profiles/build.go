@@ -222,11 +222,9 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 		recs[i] = identityRecord(&ids[i])
 		ids[i].weak = identity.Evidence{} // Resolve has its own copy; merging does not read it
 	}
-	clear(index)
 	iopts := opts.Identity
 	iopts.ReleaseInput = true
 	res, err := identity.Resolve(recs, iopts)
-	recs = nil
 	if err != nil {
 		return nil, fmt.Errorf("profiles: resolve identities: %w", err)
 	}
