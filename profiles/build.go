@@ -33,7 +33,17 @@ type BuildOptions struct {
 	// all: a rebuild encodes them there, and never holds every profile decoded. An error
 	// stops the build and is returned.
 	Sink func(i, n int, p *Profile) error
+	// Flush, when set with Sink, makes the profiles in profile-ID order, a window of them at a
+	// time, and is called (from one goroutine, between windows) with the positions i of the
+	// window's profiles in profile-ID order, once Sink has had every one of them: a rebuild
+	// writes them out there, so that it holds one window of profiles at a time, and writes
+	// them in key order. An error stops the build and is returned.
+	Flush func(done []int) error
 }
+
+// flushWindow is how many profiles are made between two calls of BuildOptions.Flush (a
+// variable for tests).
+var flushWindow = 16384
 
 // MergeAudit records why records were put together. It holds references and scores, never
 // personal data, so it can be kept after an erasure.
@@ -258,71 +268,100 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 	if len(roots) > 0 && opts.Sink == nil {
 		out.Profiles = make([]Profile, len(roots))
 	}
+	// makeProfile makes the profile of roots[i] and hands it on.
+	makeProfile := func(i int, wq *qualityCounter) error {
+		root := roots[i]
+		members := clusters[root]
+		p := mergeCluster(ids, members)
+		profileOf[members[0]] = p.ID
+		for _, m := range members {
+			profileOf[m] = p.ID
+		}
+		var own []int // indexes in orders
+		for _, m := range members {
+			own = append(own, ordersOf[ids[m].key]...)
+		}
+		money := make([]orderMoneyFacts, len(own))
+		for j, oi := range own {
+			m, err := unpackMoney(orders[oi].money, wq.intern)
+			if err != nil { // only a bug can get here: the bytes were packed above
+				return fmt.Errorf("profiles: order %s/%s: %w", orders[oi].store, orders[oi].id, err)
+			}
+			money[j] = m
+		}
+		p.Summary = summarize(orders, own, money, opts, wq)
+		p.Orders = compactOrders(orders, own, money)
+		if s, ok := minScore[root]; ok {
+			p.MergeScore = s
+		} else {
+			p.MergeScore = 1
+		}
+		wq.profile(&p)
+		if opts.Sink == nil {
+			out.Profiles[i] = p
+			return nil
+		}
+		return opts.Sink(i, len(roots), &p)
+	}
+	// The positions in roots, in the order the profiles are made: with Flush, in profile-ID
+	// order, a window at a time.
+	sequence := make([]int32, len(roots))
+	for i := range sequence {
+		sequence[i] = int32(i)
+	}
+	window := len(roots)
+	if opts.Flush != nil && opts.Sink != nil {
+		window = flushWindow
+		pids := make([]string, len(roots))
+		for i, root := range roots {
+			pids[i] = clusterID(ids, clusters[root])
+		}
+		slices.SortFunc(sequence, func(a, b int32) int { return cmp.Compare(pids[a], pids[b]) })
+	}
 	const chunk = 64
 	workers := min(runtime.GOMAXPROCS(0), (len(roots)+chunk-1)/chunk)
 	counts := make([]qualityCounter, workers)
-	var (
-		next    atomic.Int64 // next chunk of roots
-		wg      sync.WaitGroup
-		sinkMu  sync.Mutex
-		sinkErr error
-	)
-	for w := range workers {
-		wg.Go(func() {
-			wq := &counts[w]
-			for {
-				lo := int(next.Add(chunk)) - chunk
-				if lo >= len(roots) {
-					return
-				}
-				for i := lo; i < min(lo+chunk, len(roots)); i++ {
-					root := roots[i]
-					members := clusters[root]
-					p := mergeCluster(ids, members)
-					profileOf[members[0]] = p.ID
-					for _, m := range members {
-						profileOf[m] = p.ID
-					}
-					var own []int // indexes in orders
-					for _, m := range members {
-						own = append(own, ordersOf[ids[m].key]...)
-					}
-					money := make([]orderMoneyFacts, len(own))
-					for j, oi := range own {
-						m, err := unpackMoney(orders[oi].money, wq.intern)
-						if err != nil { // only a bug can get here: the bytes were packed above
-							sinkMu.Lock()
-							sinkErr = cmp.Or(sinkErr, fmt.Errorf("profiles: order %s/%s: %w", orders[oi].store, orders[oi].id, err))
-							sinkMu.Unlock()
-							next.Store(int64(len(roots)))
-							return
-						}
-						money[j] = m
-					}
-					p.Summary = summarize(orders, own, money, opts, wq)
-					p.Orders = compactOrders(orders, own, money)
-					if s, ok := minScore[root]; ok {
-						p.MergeScore = s
-					} else {
-						p.MergeScore = 1
-					}
-					wq.profile(&p)
-					if opts.Sink == nil {
-						out.Profiles[i] = p
-					} else if err := opts.Sink(i, len(roots), &p); err != nil {
-						sinkMu.Lock()
-						sinkErr = cmp.Or(sinkErr, err)
-						sinkMu.Unlock()
-						next.Store(int64(len(roots))) // no more chunks
+	done := make([]int, 0, min(window, len(roots)))
+	for wlo := 0; wlo < len(roots); wlo += window {
+		part := sequence[wlo:min(wlo+window, len(roots))]
+		var (
+			next    atomic.Int64 // next chunk of part
+			wg      sync.WaitGroup
+			errMu   sync.Mutex
+			makeErr error
+		)
+		for w := range workers {
+			wg.Go(func() {
+				for {
+					lo := int(next.Add(chunk)) - chunk
+					if lo >= len(part) {
 						return
 					}
+					for _, i := range part[lo:min(lo+chunk, len(part))] {
+						if err := makeProfile(int(i), &counts[w]); err != nil {
+							errMu.Lock()
+							makeErr = cmp.Or(makeErr, err)
+							errMu.Unlock()
+							next.Store(int64(len(part))) // no more chunks
+							return
+						}
+					}
 				}
+			})
+		}
+		wg.Wait()
+		if makeErr != nil {
+			return nil, makeErr
+		}
+		if opts.Flush != nil && opts.Sink != nil {
+			done = done[:0]
+			for _, i := range part {
+				done = append(done, int(i))
 			}
-		})
-	}
-	wg.Wait()
-	if sinkErr != nil {
-		return nil, sinkErr
+			if err := opts.Flush(done); err != nil {
+				return nil, err
+			}
+		}
 	}
 	for _, c := range counts {
 		q.unconverted += c.unconverted

@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -295,5 +296,69 @@ func TestBuildSinkReceivesTheProfiles(t *testing.T) {
 	opts.Sink = func(int, int, *Profile) error { return boom }
 	if _, err := Build(slices.Clone(customers), slices.Clone(orders), opts); !errors.Is(err, boom) {
 		t.Fatalf("Build with a failing sink: %v", err)
+	}
+}
+
+// With Flush, the profiles are made a window at a time in profile-ID order: every position
+// once, each window flushed after all its profiles reached the Sink, and the same profiles as
+// without; a Flush error stops the build.
+func TestBuildFlushWindowsInProfileIDOrder(t *testing.T) {
+	var customers []CustomerRecord
+	for i := range 50 {
+		customers = append(customers, CustomerRecord{Store: "shop", ID: fmt.Sprint(1000 + i),
+			Email: fmt.Sprintf("person%d@example.org", i), FirstName: "P", LastName: fmt.Sprint("N", i), UpdatedAt: day("2024-01-02")})
+	}
+	want, err := Build(slices.Clone(customers), nil, defaultOpts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(w int) { flushWindow = w }(flushWindow)
+	flushWindow = 8
+	opts := defaultOpts(t)
+	var (
+		mu      sync.Mutex
+		got     []Profile
+		flushed []int
+	)
+	opts.Sink = func(i, n int, p *Profile) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if got == nil {
+			got = make([]Profile, n)
+		}
+		got[i] = *p
+		return nil
+	}
+	opts.Flush = func(done []int) error {
+		if len(done) == 0 || len(done) > flushWindow {
+			t.Errorf("a window of %d profiles", len(done))
+		}
+		for _, i := range done {
+			if got[i].ID == "" {
+				t.Errorf("profile %d flushed before it reached the sink", i)
+			}
+		}
+		flushed = append(flushed, done...)
+		return nil
+	}
+	if _, err := Build(slices.Clone(customers), nil, opts); err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Profiles) != 50 || !reflect.DeepEqual(got, want.Profiles) {
+		t.Fatalf("%d profiles through the sink, want the 50 of Build", len(got))
+	}
+	if len(flushed) != 50 {
+		t.Fatalf("%d positions flushed, want 50", len(flushed))
+	}
+	for k := 1; k < len(flushed); k++ {
+		if got[flushed[k-1]].ID >= got[flushed[k]].ID {
+			t.Fatalf("flushed out of profile-ID order at %d: %s then %s", k, got[flushed[k-1]].ID, got[flushed[k]].ID)
+		}
+	}
+	boom := errors.New("disk full")
+	calls := 0
+	opts.Flush = func([]int) error { calls++; return boom }
+	if _, err := Build(slices.Clone(customers), nil, opts); !errors.Is(err, boom) || calls != 1 {
+		t.Fatalf("Build with a failing flush: %v after %d calls", err, calls)
 	}
 }

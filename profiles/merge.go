@@ -23,14 +23,7 @@ func mergeCluster(ids []identityRec, members []int) Profile {
 			cmp.Compare(ra.key, rb.key),
 		)
 	})
-	p := Profile{FieldSources: map[string]string{}}
-	first := &ids[ms[0]]
-	for _, m := range members {
-		if ids[m].key < first.key {
-			first = &ids[m]
-		}
-	}
-	p.ID = ProfileID(first.ref)
+	p := Profile{FieldSources: map[string]string{}, ID: clusterID(ids, members)}
 
 	pick := func(field string, get func(*identityRec) string) string {
 		// Most trusted, most recent non-empty value; ties between equally ranked sources go to
@@ -130,4 +123,15 @@ func flagString(r *identityRec) string {
 		return ""
 	}
 	return r.email.Flags.String()
+}
+
+// clusterID is the id of the profile of a cluster: from its smallest source key.
+func clusterID(ids []identityRec, members []int) string {
+	first := &ids[members[0]]
+	for _, m := range members {
+		if ids[m].key < first.key {
+			first = &ids[m]
+		}
+	}
+	return ProfileID(first.ref)
 }

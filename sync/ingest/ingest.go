@@ -6,9 +6,12 @@
 // a re-import of the same file changes nothing.
 //
 // A rebuild reads every source record, runs profiles.Build, and replaces the profiles, the
-// lookup indexes, the merge audit and the possible-duplicates list in one transaction, then
-// appends the quality report to quality_history. Unmerges are remembered as cannot-link
-// constraints in merge_audit and honoured by every later rebuild.
+// lookup indexes, the merge audit and the possible-duplicates list with a new generation
+// (store.Stage): written over many transactions, a window of profiles at a time, and swapped
+// in by one with the quality report appended to quality_history. Readers see the old
+// generation until the swap; a rebuild that fails or is killed half way leaves it untouched.
+// Unmerges are remembered as cannot-link constraints in merge_audit and honoured by every
+// later rebuild.
 package ingest
 
 import (
@@ -16,6 +19,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -24,6 +29,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/cohortd/cohortd/internal/parallel"
+	"github.com/cohortd/cohortd/internal/sortedruns"
 	"github.com/cohortd/cohortd/profiles"
 	"github.com/cohortd/cohortd/profiles/identity"
 	"github.com/cohortd/cohortd/store"
@@ -574,26 +580,127 @@ func rebuildDigested(ctx context.Context, st *store.Store, opts profiles.BuildOp
 		return nil, err
 	}
 	opts.Identity.CannotLink = append(opts.Identity.CannotLink, cannot...)
-	// Each profile is encoded as it is made, with its index entries: the rebuild never holds
-	// every profile decoded (they are two to three times their encoding).
-	var (
-		once  sync.Once
-		slots []builtProfile
-	)
-	opts.Sink = func(i, n int, p *profiles.Profile) error {
-		once.Do(func() { slots = make([]builtProfile, n) })
-		data, err := codec.Marshal(p)
-		if err != nil {
-			return fmt.Errorf("ingest: write profiles: encode %s: %w", p.ID, err)
-		}
-		slots[i] = builtProfile{id: []byte(p.ID), data: data, index: indexEntries(p)}
-		return nil
+	w, err := newGenerationWriter(ctx, st)
+	if err != nil {
+		return nil, err
 	}
+	defer w.close()
+	// Each profile is encoded as it is made, with its index entries, and each window of them
+	// is written to the new generation as soon as it is complete: the rebuild holds neither
+	// every profile decoded (two to three times their encoding) nor every one encoded.
+	opts.Sink = w.sink
+	opts.Flush = w.flush
 	res, err := profiles.BuildDigested(customers, orders, opts)
 	if err != nil {
 		return nil, err
 	}
-	order, index := profileKeys(slots)
+	if err := w.finish(res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// generationWriter writes a rebuild's profiles, lookup indexes and merge audit into a new
+// generation of their buckets (store.Stage), over many transactions, and swaps it in at the
+// end: no transaction holds the whole rebuild, and readers see the old profiles until the
+// swap. Profiles come in profile-ID order and are appended as they come; index entries are
+// keyed by e-mail and source, not by profile, so they go through sorted runs on disk
+// (sortedruns) and are appended in key order at the end.
+type generationWriter struct {
+	ctx   context.Context
+	st    *store.Store
+	stage *store.Stage
+	index *sortedruns.Sorter
+	once  sync.Once
+	slots []*builtProfile // by position in BuildDigested's roots, until flushed
+}
+
+// Index entries held in memory before a sorted run is written.
+const indexRunBytes = 64 << 20
+
+// Keys put per transaction when the index entries and the audit are appended.
+const generationTxKeys = 100_000
+
+func newGenerationWriter(ctx context.Context, st *store.Store) (*generationWriter, error) {
+	dir := filepath.Dir(st.Path())
+	removeLeftoverRuns(dir)
+	index, err := sortedruns.New(dir, indexRunBytes)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: write profiles: %w", err)
+	}
+	stage, err := st.Stage(ctx,
+		store.Replace{Bucket: store.Profiles, Prefixes: []string{""}},
+		store.Replace{Bucket: store.Indexes, Prefixes: []string{emailIndex, sourceIndex}},
+		store.Replace{Bucket: store.MergeAudit, Prefixes: []string{auditPrefix, possiblePrefix}})
+	if err != nil {
+		index.Close()
+		return nil, fmt.Errorf("ingest: write profiles: %w", err)
+	}
+	return &generationWriter{ctx: ctx, st: st, stage: stage, index: index}, nil
+}
+
+// processStart tells a crashed process's leftovers from the runs of this one.
+var processStart = time.Now()
+
+// removeLeftoverRuns deletes the sorted runs a rebuild of an earlier process left behind (a
+// crash between two of its steps); they hold personal data.
+func removeLeftoverRuns(dir string) {
+	old, _ := filepath.Glob(filepath.Join(dir, "sortedruns-*"))
+	for _, d := range old {
+		if fi, err := os.Stat(d); err == nil && fi.ModTime().Before(processStart) {
+			_ = os.RemoveAll(d)
+		}
+	}
+}
+
+// sink encodes profile i of n with its index entries; called from several goroutines, each i
+// once.
+func (w *generationWriter) sink(i, n int, p *profiles.Profile) error {
+	w.once.Do(func() { w.slots = make([]*builtProfile, n) })
+	data, err := codec.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("ingest: write profiles: encode %s: %w", p.ID, err)
+	}
+	w.slots[i] = &builtProfile{id: []byte(p.ID), data: data, index: indexEntries(p)}
+	return nil
+}
+
+// flush writes the profiles at positions done (in profile-ID order) in one transaction, and
+// hands their index entries to the sorted runs. Of two profiles that claim one index key, the
+// later position wins, as it always has.
+func (w *generationWriter) flush(done []int) error {
+	err := w.stage.Update(w.ctx, func(tx *store.StageTx) error {
+		for _, i := range done {
+			if err := tx.Put(store.Profiles, w.slots[i].id, w.slots[i].data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ingest: write profiles: %w", err)
+	}
+	for _, i := range done {
+		for _, e := range w.slots[i].index {
+			if err := w.index.Add(e.key, uint64(i), e.value); err != nil {
+				return fmt.Errorf("ingest: write profiles: %w", err)
+			}
+		}
+		w.slots[i] = nil
+	}
+	return nil
+}
+
+// finish appends the index entries, the merge audit and the possible duplicates, then swaps
+// the new generation in with the quality report.
+func (w *generationWriter) finish(res *profiles.BuildResult) error {
+	batch := newStageBatch(w)
+	err := w.index.Merge(func(k, v []byte) error {
+		return batch.put(store.Indexes, bytes.Clone(k), bytes.Clone(v))
+	})
+	if err != nil {
+		return fmt.Errorf("ingest: write profiles: %w", err)
+	}
 	// Audit keys in key order too (the audit comes in merge order, not profile order).
 	type auditKey struct {
 		key []byte
@@ -604,50 +711,84 @@ func rebuildDigested(ctx context.Context, st *store.Store, opts profiles.BuildOp
 		audit[i] = auditKey{fmt.Appendf(nil, "%s%s/%06d", auditPrefix, a.ProfileID, i), i}
 	}
 	slices.SortFunc(audit, func(a, b auditKey) int { return bytes.Compare(a.key, b.key) })
-	err = st.Update(ctx, func(tx *store.Tx) error {
-		if err := clear(tx, store.Profiles, nil); err != nil {
+	for _, a := range audit {
+		data, err := codec.Marshal(res.Audit[a.i])
+		if err != nil {
+			return fmt.Errorf("ingest: write profiles: encode audit: %w", err)
+		}
+		if err := batch.put(store.MergeAudit, a.key, data); err != nil {
 			return err
 		}
-		if err := clear(tx, store.Indexes, []byte(emailIndex)); err != nil {
+	}
+	for i, p := range res.Possible {
+		data, err := codec.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("ingest: write profiles: encode possible duplicate: %w", err)
+		}
+		if err := batch.put(store.MergeAudit, fmt.Appendf(nil, "%s%08d", possiblePrefix, i), data); err != nil {
 			return err
 		}
-		if err := clear(tx, store.Indexes, []byte(sourceIndex)); err != nil {
-			return err
-		}
-		if err := clear(tx, store.MergeAudit, []byte(auditPrefix)); err != nil {
-			return err
-		}
-		if err := clear(tx, store.MergeAudit, []byte(possiblePrefix)); err != nil {
-			return err
-		}
-		// Keys go in sorted: bbolt inserts into a page's sorted key array, so random order
-		// costs a memmove per key (quadratic in the keys of one transaction's nodes).
-		for _, i := range order {
-			if err := tx.Put(store.Profiles, slots[i].id, slots[i].data); err != nil {
+	}
+	if err := batch.write(); err != nil {
+		return err
+	}
+	if err := w.stage.Commit(w.ctx, func(tx *store.Tx) error { return putQuality(tx, res.Quality) }); err != nil {
+		return fmt.Errorf("ingest: write profiles: %w", err)
+	}
+	w.stage = nil
+	return nil
+}
+
+// close discards the new generation unless it was swapped in, and removes the sorted runs.
+func (w *generationWriter) close() {
+	if w.stage != nil {
+		_ = w.stage.Abort()
+	}
+	_ = w.index.Close()
+}
+
+// stageBatch collects puts into the new generation and writes them generationTxKeys at a
+// time.
+type stageBatch struct {
+	w    *generationWriter
+	puts []stagePut
+}
+
+type stagePut struct {
+	b          store.Bucket
+	key, value []byte
+}
+
+func newStageBatch(w *generationWriter) *stageBatch {
+	return &stageBatch{w: w, puts: make([]stagePut, 0, generationTxKeys)}
+}
+
+func (b *stageBatch) put(bucket store.Bucket, key, value []byte) error {
+	b.puts = append(b.puts, stagePut{bucket, key, value})
+	if len(b.puts) == generationTxKeys {
+		return b.write()
+	}
+	return nil
+}
+
+func (b *stageBatch) write() error {
+	if len(b.puts) == 0 {
+		return nil
+	}
+	err := b.w.stage.Update(b.w.ctx, func(tx *store.StageTx) error {
+		for _, p := range b.puts {
+			if err := tx.Put(p.b, p.key, p.value); err != nil {
 				return err
 			}
 		}
-		for _, e := range index {
-			if err := tx.Put(store.Indexes, e.key, e.value); err != nil {
-				return err
-			}
-		}
-		for _, a := range audit {
-			if err := tx.PutValue(store.MergeAudit, a.key, res.Audit[a.i]); err != nil {
-				return err
-			}
-		}
-		for i, p := range res.Possible {
-			if err := tx.PutValue(store.MergeAudit, fmt.Appendf(nil, "%s%08d", possiblePrefix, i), p); err != nil {
-				return err
-			}
-		}
-		return putQuality(tx, res.Quality)
+		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("ingest: write profiles: %w", err)
+		return fmt.Errorf("ingest: write profiles: %w", err)
 	}
-	return res, nil
+	clear(b.puts)
+	b.puts = b.puts[:0]
+	return nil
 }
 
 type indexEntry struct{ key, value []byte }
@@ -672,53 +813,6 @@ func indexEntries(p *profiles.Profile) []indexEntry {
 		index = append(index, indexEntry{[]byte(sourceIndex + s.Key()), id})
 	}
 	return index
-}
-
-// profileKeys returns the profiles' positions in id order and their index entries in key
-// order.
-func profileKeys(ps []builtProfile) ([]int, []indexEntry) {
-	order := make([]int, len(ps))
-	n := 0
-	for i := range ps {
-		order[i] = i
-		n += len(ps[i].index)
-	}
-	index := make([]indexEntry, 0, n)
-	for i := range ps {
-		index = append(index, ps[i].index...)
-		ps[i].index = nil
-	}
-	slices.SortFunc(order, func(a, b int) int { return bytes.Compare(ps[a].id, ps[b].id) })
-	// Stable, so that of two profiles claiming one key the later wins, as before.
-	slices.SortStableFunc(index, func(a, b indexEntry) int { return bytes.Compare(a.key, b.key) })
-	return order, index
-}
-
-// clear deletes every key of b that starts with prefix, a chunk of keys at a time (a copy of
-// every key of a large bucket at once was a rebuild's largest allocation).
-func clear(tx *store.Tx, b store.Bucket, prefix []byte) error {
-	const chunk = 4096
-	keys := make([][]byte, 0, chunk)
-	for {
-		keys = keys[:0]
-		if err := tx.ForEachPrefix(b, prefix, func(k, _ []byte) error {
-			keys = append(keys, bytes.Clone(k))
-			if len(keys) == chunk {
-				return errStop
-			}
-			return nil
-		}); err != nil && !errors.Is(err, errStop) {
-			return err
-		}
-		for _, k := range keys {
-			if err := tx.Delete(b, k); err != nil {
-				return err
-			}
-		}
-		if len(keys) < chunk {
-			return nil
-		}
-	}
 }
 
 // errStop stops an iteration early.

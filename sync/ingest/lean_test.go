@@ -1,8 +1,6 @@
 package ingest
 
 import (
-	"context"
-	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -11,7 +9,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/cohortd/cohortd/profiles"
-	"github.com/cohortd/cohortd/store"
 	"github.com/cohortd/cohortd/store/codec"
 )
 
@@ -85,33 +82,3 @@ func TestInternSharesOneCopy(t *testing.T) {
 }
 
 func unsafeData(s string) *byte { return unsafe.StringData(s) }
-
-// clear removes every key under its prefix, over several chunks, and nothing else.
-func TestClearRemovesEveryKeyUnderThePrefixInChunks(t *testing.T) {
-	st := openStore(t)
-	ctx := context.Background()
-	const n = 3*4096 + 17
-	err := st.Update(ctx, func(tx *store.Tx) error {
-		for i := range n {
-			if err := tx.Put(store.Indexes, fmt.Appendf(nil, "%s%06d", emailIndex, i), []byte("p")); err != nil {
-				return err
-			}
-		}
-		return tx.Put(store.Indexes, []byte(sourceIndex+"keep"), []byte("p"))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Update(ctx, func(tx *store.Tx) error { return clear(tx, store.Indexes, []byte(emailIndex)) }); err != nil {
-		t.Fatal(err)
-	}
-	var left []string
-	if err := st.View(func(tx *store.Tx) error {
-		return tx.ForEach(store.Indexes, func(k, _ []byte) error { left = append(left, string(k)); return nil })
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if len(left) != 1 || left[0] != sourceIndex+"keep" {
-		t.Fatalf("left after clear: %d keys (%.3q)", len(left), left[:min(3, len(left))])
-	}
-}

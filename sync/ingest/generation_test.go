@@ -1,0 +1,134 @@
+package ingest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/cohortd/cohortd/profiles"
+	"github.com/cohortd/cohortd/store"
+)
+
+// A rebuild replaces its own keys of merge_audit and indexes, and keeps the others (privacy
+// audit lines, unmerges, other indexes) and the bucket's sequence.
+func TestRebuildKeepsTheKeysItDoesNotOwn(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	cs, orders := records()
+	write(t, st, cs, orders)
+	if _, err := Rebuild(ctx, st, buildOpts(t)); err != nil {
+		t.Fatal(err)
+	}
+	var seq uint64
+	if err := st.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if seq, err = tx.NextSequence(store.MergeAudit); err != nil {
+			return err
+		}
+		if err := tx.Put(store.MergeAudit, []byte("privacy/2026/1"), []byte("line")); err != nil {
+			return err
+		}
+		if err := tx.Put(store.Indexes, []byte("phone/+15550100"), []byte("p_x")); err != nil {
+			return err
+		}
+		// A stale entry of the rebuild's own: gone after the next rebuild.
+		return tx.Put(store.Indexes, []byte(emailIndex+"gone@example.org"), []byte("p_old"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Rebuild(ctx, st, buildOpts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Quality.Profiles != 1 {
+		t.Fatalf("%d profiles, want 1 (Ann merged across stores)", res.Quality.Profiles)
+	}
+	if v, err := st.Get(store.MergeAudit, []byte("privacy/2026/1")); err != nil || string(v) != "line" {
+		t.Fatalf("privacy audit line after a rebuild: %q, %v", v, err)
+	}
+	if v, err := st.Get(store.Indexes, []byte("phone/+15550100")); err != nil || string(v) != "p_x" {
+		t.Fatalf("other index after a rebuild: %q, %v", v, err)
+	}
+	if _, err := st.Get(store.Indexes, []byte(emailIndex+"gone@example.org")); err == nil {
+		t.Fatal("a stale email index entry survived the rebuild")
+	}
+	p, err := Lookup(st, "ann@example.org")
+	if err != nil || len(p.Sources) != 2 {
+		t.Fatalf("lookup after the rebuild: %d sources, %v", len(p.Sources), err)
+	}
+	audit, err := Audit(st, p.ID)
+	if err != nil || len(audit) != 1 {
+		t.Fatalf("merge audit after the rebuild: %d lines, %v", len(audit), err)
+	}
+	if err := st.Update(ctx, func(tx *store.Tx) error {
+		next, err := tx.NextSequence(store.MergeAudit)
+		if err == nil && next != seq+1 {
+			t.Errorf("merge_audit sequence %d after the rebuild, want %d", next, seq+1)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A rebuild that stops half way (here: after writing a window, before the swap) leaves the
+// profiles as they were and no sorted runs on disk; runs left by an earlier process are
+// deleted by the next rebuild.
+func TestUnfinishedGenerationChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	cs, orders := records()
+	write(t, st, cs, orders)
+	if _, err := Rebuild(ctx, st, buildOpts(t)); err != nil {
+		t.Fatal(err)
+	}
+	before, err := Lookup(st, "ann@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(st.Path())
+	stale := filepath.Join(dir, "sortedruns-crashed")
+	if err := mkdirOld(stale); err != nil {
+		t.Fatal(err)
+	}
+	w, err := newGenerationWriter(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Fatalf("runs of an earlier process were not removed: %v", err)
+	}
+	p := profiles.Profile{ID: "p_new", Emails: []profiles.EmailValue{{Address: "ann@example.org", Key: "ann@example.org"}}}
+	if err := w.sink(0, 1, &p); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.flush([]int{0}); err != nil {
+		t.Fatal(err)
+	}
+	w.close()
+	after, err := Lookup(st, "ann@example.org")
+	if err != nil || after.ID != before.ID {
+		t.Fatalf("after an unfinished rebuild: %s, %v; want the old profile %s", after.ID, err, before.ID)
+	}
+	if _, err := Lookup(st, "p_new"); err == nil {
+		t.Fatal("a profile of the unfinished generation is visible")
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "sortedruns-*")); len(left) != 0 {
+		t.Fatalf("sorted runs left behind: %v", left)
+	}
+	// And the next rebuild works.
+	if _, err := Rebuild(ctx, st, buildOpts(t)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mkdirOld makes a directory dated before this process started.
+func mkdirOld(dir string) error {
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return err
+	}
+	old := processStart.Add(-time.Hour)
+	return os.Chtimes(dir, old, old)
+}
