@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -139,6 +140,10 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
+	// Orders and identities are indexed by int32 (identity.Resolve takes fewer than 16M).
+	if len(orders) > math.MaxInt32 || len(customers) > math.MaxInt32-len(orders) {
+		return nil, fmt.Errorf("profiles: %d customers and %d orders: too many for one build", len(customers), len(orders))
+	}
 	sortFunc(customers, func(a, b *CustomerRecord) int {
 		return cmp.Or(cmp.Compare(a.Store, b.Store), cmp.Compare(a.ID, b.ID))
 	})
@@ -146,24 +151,27 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 		return cmp.Or(cmp.Compare(a.store, b.store), cmp.Compare(a.id, b.id))
 	})
 
-	// Orders per customer, newest first, for filling empty customer fields.
-	byCustomer := map[string][]int{}
-	for i := range orders {
-		if !orders[i].guest {
-			k := orders[i].key
-			byCustomer[k] = append(byCustomer[k], i)
+	// The orders grouped by identity key, and each group's account orders newest first, for
+	// filling empty customer fields.
+	byKey := groupOrders(orders)
+	byCustomer := newAccountOrders(byKey)
+	// known holds, per group, whether the account with the group's key has its identity: set
+	// for every customer record (a deleted one too: its orders make no stub), then for each
+	// stub as it is made.
+	known := make([]bool, byKey.len())
+	customerGroup := make([]int32, len(customers)) // each customer's group, -1 when it has no orders
+	for ci := range customers {
+		grp := byKey.find(customers[ci].Ref().Key())
+		customerGroup[ci] = grp
+		if grp >= 0 {
+			known[grp] = true
 		}
-	}
-	for _, idx := range byCustomer {
-		slices.SortFunc(idx, func(a, b int) int { return orders[b].created.Compare(orders[a].created) })
 	}
 
 	// Every identity, counted first so that ids is allocated once: it is the largest
 	// structure of a rebuild, and growing it by appends held two copies at a time.
-	known := make(map[string]bool, len(customers))
 	nids := 0
 	for _, c := range customers {
-		known[c.Ref().Key()] = true
 		if !c.Deleted {
 			nids++
 		}
@@ -171,44 +179,58 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 	for i := range orders {
 		if orders[i].guest {
 			nids++
-		} else if k := orders[i].key; !known[k] {
-			known[k] = true
+		}
+	}
+	for grp := range known {
+		if !known[grp] && byCustomer.any(int32(grp)) {
 			nids++
 		}
 	}
-	clear(known)
 	ids := make([]identityRec, 0, nids)
+	// identityGroup holds, per identity, the group of the orders with its key (-1 for none).
+	identityGroup := make([]int32, 0, nids)
 	q := newQualityCounter()
-	for _, c := range customers {
+	for ci, c := range customers {
 		if c.Deleted {
 			continue
 		}
-		ids = append(ids, customerIdentity(c, orders, byCustomer[c.Ref().Key()], q))
+		ids = append(ids, customerIdentity(c, orders, byCustomer.of(customerGroup[ci]), q))
+		identityGroup = append(identityGroup, customerGroup[ci])
 	}
 	// Customers known only through their orders (an orders export, or orders that arrived
 	// before their customer record): the account identity comes from the newest order.
-	for _, c := range customers {
-		known[c.Ref().Key()] = true
-	}
 	for i := range orders {
 		o := &orders[i]
-		if o.guest || known[o.key] {
+		grp := byKey.groupOf[i]
+		if o.guest || known[grp] {
 			continue
 		}
-		known[o.key] = true
+		known[grp] = true
 		stub := CustomerRecord{Store: o.store, ID: strings.TrimPrefix(o.key, o.store+"/"+KindCustomer+"/")}
-		ids = append(ids, customerIdentity(stub, orders, byCustomer[o.key], q))
+		ids = append(ids, customerIdentity(stub, orders, byCustomer.of(grp), q))
+		identityGroup = append(identityGroup, grp)
 	}
 	for i := range orders {
 		if b := orders[i].buyer; b != nil {
 			ids = append(ids, b.rec)
+			grp := byKey.groupOf[i]
+			if b.rec.key != orders[i].key { // never for a digested order, whose key is its buyer's
+				grp = byKey.find(b.rec.key)
+			}
+			identityGroup = append(identityGroup, grp)
 			q.identity(&b.rec, b.countryPresent, b.countryValid)
 			orders[i].buyer = nil
 		}
 	}
-	index := make(map[string]int, len(ids))
-	for i := range ids {
-		index[ids[i].key] = i
+	// identityOf holds, per group, the last identity with the group's key (-1 for none).
+	identityOf := make([]int32, byKey.len())
+	for grp := range identityOf {
+		identityOf[grp] = -1
+	}
+	for i, grp := range identityGroup {
+		if grp >= 0 {
+			identityOf[grp] = int32(i)
+		}
 	}
 	// Weak evidence: the IP and user agent of each identity's orders, per day.
 	for j := range orders {
@@ -216,8 +238,8 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 		if o.ipua == "" {
 			continue
 		}
-		i, ok := index[o.key]
-		if !ok {
+		i := identityOf[byKey.groupOf[j]]
+		if i < 0 {
 			continue
 		}
 		ids[i].weak.IPUserAgent = append(ids[i].weak.IPUserAgent, o.ipua)
@@ -226,6 +248,7 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 		}
 		o.ipua, o.shipping = "", ""
 	}
+	byKey.groupOf = nil // not read past here
 
 	recs := make([]identity.Record, len(ids))
 	for i := range ids {
@@ -240,28 +263,24 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 	}
 
 	// Group identities by cluster, in a deterministic order.
-	clusters := map[int][]int{}
-	for i, c := range res.ClusterOf {
-		clusters[c] = append(clusters[c], i)
+	clusters, err := newClusterTable(res.ClusterOf)
+	if err != nil {
+		return nil, fmt.Errorf("profiles: group identities: %w", err)
 	}
-	roots := make([]int, 0, len(clusters))
-	for c := range clusters {
-		roots = append(roots, c)
-	}
-	slices.Sort(roots)
+	roots := clusters.roots
+	// clusterPos returns the position in roots of identity i's cluster.
+	clusterPos := func(i int) int32 { return clusters.position[res.ClusterOf[i]] }
 
-	profileOf := make([]string, len(ids))
+	profileID := make([]string, len(roots)) // per cluster, its profile's id
 	out := &BuildResult{Candidates: res.CandidatePairs}
-	minScore := map[int]float64{}
+	// minScore holds, per cluster, the lowest probability of its merged pairs, where scored.
+	minScore := make([]float64, len(roots))
+	scored := make([]bool, len(roots))
 	for _, p := range res.Merged {
-		c := res.ClusterOf[p.A]
-		if s, ok := minScore[c]; !ok || p.Probability < s {
-			minScore[c] = p.Probability
+		c := clusterPos(p.A)
+		if !scored[c] || p.Probability < minScore[c] {
+			minScore[c], scored[c] = p.Probability, true
 		}
-	}
-	ordersOf := map[string][]int{}
-	for i := range orders {
-		ordersOf[orders[i].key] = append(ordersOf[orders[i].key], i)
 	}
 	// The profiles are independent of each other: they are made on every core, each into its
 	// slot, with quality counts per worker added up after.
@@ -270,16 +289,14 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 	}
 	// makeProfile makes the profile of roots[i] and hands it on.
 	makeProfile := func(i int, wq *qualityCounter) error {
-		root := roots[i]
-		members := clusters[root]
+		members := clusters.of(i)
 		p := mergeCluster(ids, members)
-		profileOf[members[0]] = p.ID
-		for _, m := range members {
-			profileOf[m] = p.ID
-		}
+		profileID[i] = p.ID
 		var own []int // indexes in orders
 		for _, m := range members {
-			own = append(own, ordersOf[ids[m].key]...)
+			for _, oi := range byKey.of(identityGroup[m]) {
+				own = append(own, int(oi))
+			}
 		}
 		money := make([]orderMoneyFacts, len(own))
 		for j, oi := range own {
@@ -291,8 +308,8 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 		}
 		p.Summary = summarize(orders, own, money, opts, wq)
 		p.Orders = compactOrders(orders, own, money)
-		if s, ok := minScore[root]; ok {
-			p.MergeScore = s
+		if scored[i] {
+			p.MergeScore = minScore[i]
 		} else {
 			p.MergeScore = 1
 		}
@@ -313,8 +330,8 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 	if opts.Flush != nil && opts.Sink != nil {
 		window = flushWindow
 		pids := make([]string, len(roots))
-		for i, root := range roots {
-			pids[i] = clusterID(ids, clusters[root])
+		for i := range roots {
+			pids[i] = clusterID(ids, clusters.of(i))
 		}
 		slices.SortFunc(sequence, func(a, b int32) int { return cmp.Compare(pids[a], pids[b]) })
 	}
@@ -376,7 +393,7 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 		}
 		linked[pair] = true
 		out.Audit = append(out.Audit, MergeAudit{
-			ProfileID:   profileOf[pr.A],
+			ProfileID:   profileID[clusterPos(pr.A)],
 			A:           ids[pr.A].ref,
 			B:           ids[pr.B].ref,
 			Reason:      pr.Reason,
@@ -386,11 +403,12 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 		})
 	}
 	for _, pr := range res.Possible {
-		if profileOf[pr.A] == profileOf[pr.B] {
+		a, b := profileID[clusterPos(pr.A)], profileID[clusterPos(pr.B)]
+		if a == b {
 			continue
 		}
 		out.Possible = append(out.Possible, PossibleDuplicate{
-			A: profileOf[pr.A], B: profileOf[pr.B], ARef: ids[pr.A].ref, BRef: ids[pr.B].ref,
+			A: a, B: b, ARef: ids[pr.A].ref, BRef: ids[pr.B].ref,
 			Probability: pr.Probability,
 		})
 	}
@@ -429,7 +447,7 @@ func ProfileID(firstSource SourceRef) string {
 	return "p_" + hex.EncodeToString(h[:8])
 }
 
-func customerIdentity(c CustomerRecord, orders []OrderFacts, own []int, q *qualityCounter) identityRec {
+func customerIdentity(c CustomerRecord, orders []OrderFacts, own []int32, q *qualityCounter) identityRec {
 	r := identityRec{
 		ref: c.Ref(), updated: c.UpdatedAt, trusted: 2, locale: c.Locale, birth: c.BirthDate,
 		consent: c.Consent, tags: c.Tags, created: c.CreatedAt,

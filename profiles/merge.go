@@ -12,10 +12,10 @@ import (
 //   - emails and phones: every distinct valid value, the primary chosen the same way;
 //   - addresses: every distinct one, most recent first;
 //   - consent and merchant tags: kept per source, exactly as reported.
-func mergeCluster(ids []identityRec, members []int) Profile {
+func mergeCluster(ids []identityRec, members []int32) Profile {
 	ms := slices.Clone(members)
 	// Survivorship order: trust, then recency, then source key for determinism.
-	slices.SortFunc(ms, func(a, b int) int {
+	slices.SortFunc(ms, func(a, b int32) int {
 		ra, rb := &ids[a], &ids[b]
 		return cmp.Or(
 			cmp.Compare(rb.trusted, ra.trusted),
@@ -126,7 +126,7 @@ func flagString(r *identityRec) string {
 }
 
 // clusterID is the id of the profile of a cluster: from its smallest source key.
-func clusterID(ids []identityRec, members []int) string {
+func clusterID(ids []identityRec, members []int32) string {
 	first := &ids[members[0]]
 	for _, m := range members {
 		if ids[m].key < first.key {
