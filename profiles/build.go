@@ -168,8 +168,8 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 		}
 	}
 
-	// Every identity, counted first so that ids is allocated once: it is the largest
-	// structure of a rebuild, and growing it by appends held two copies at a time.
+	// Every identity, counted first so that its slices are allocated once: they are the
+	// largest structures of a rebuild, and growing them by appends held two copies at a time.
 	nids := 0
 	for _, c := range customers {
 		if !c.Deleted {
@@ -186,16 +186,25 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 			nids++
 		}
 	}
-	ids := make([]identityRec, 0, nids)
-	// identityGroup holds, per identity, the group of the orders with its key (-1 for none).
+	// Per identity: its key, its fields packed for merging (identitypack.go), its form for
+	// identity resolution, and the group of the orders with its key (-1 for none).
+	keys := make([]string, 0, nids)
+	packed := make([][]byte, 0, nids)
+	recs := make([]identity.Record, 0, nids)
 	identityGroup := make([]int32, 0, nids)
+	addIdentity := func(r *identityRec, grp int32) {
+		keys = append(keys, r.key)
+		packed = append(packed, packedIdentity(r))
+		recs = append(recs, identityRecord(r))
+		identityGroup = append(identityGroup, grp)
+	}
 	q := newQualityCounter()
 	for ci, c := range customers {
 		if c.Deleted {
 			continue
 		}
-		ids = append(ids, customerIdentity(c, orders, byCustomer.of(customerGroup[ci]), q))
-		identityGroup = append(identityGroup, customerGroup[ci])
+		r := customerIdentity(c, orders, byCustomer.of(customerGroup[ci]), q)
+		addIdentity(&r, customerGroup[ci])
 	}
 	// Customers known only through their orders (an orders export, or orders that arrived
 	// before their customer record): the account identity comes from the newest order.
@@ -207,18 +216,20 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 		}
 		known[grp] = true
 		stub := CustomerRecord{Store: o.store, ID: strings.TrimPrefix(o.key, o.store+"/"+KindCustomer+"/")}
-		ids = append(ids, customerIdentity(stub, orders, byCustomer.of(grp), q))
-		identityGroup = append(identityGroup, grp)
+		r := customerIdentity(stub, orders, byCustomer.of(grp), q)
+		addIdentity(&r, grp)
 	}
 	for i := range orders {
 		if b := orders[i].buyer; b != nil {
-			ids = append(ids, b.rec)
 			grp := byKey.groupOf[i]
-			if b.rec.key != orders[i].key { // never for a digested order, whose key is its buyer's
-				grp = byKey.find(b.rec.key)
+			if b.key != orders[i].key { // never for a digested order, whose key is its buyer's
+				grp = byKey.find(b.key)
 			}
+			keys = append(keys, b.key)
+			packed = append(packed, b.packed)
+			recs = append(recs, b.rec)
 			identityGroup = append(identityGroup, grp)
-			q.identity(&b.rec, b.countryPresent, b.countryValid)
+			q.identity(b.quality)
 			orders[i].buyer = nil
 		}
 	}
@@ -242,19 +253,15 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 		if i < 0 {
 			continue
 		}
-		ids[i].weak.IPUserAgent = append(ids[i].weak.IPUserAgent, o.ipua)
+		w := &recs[i].Weak
+		w.IPUserAgent = append(w.IPUserAgent, o.ipua)
 		if o.shipping != "" {
-			ids[i].weak.ShippingAddress = append(ids[i].weak.ShippingAddress, o.shipping)
+			w.ShippingAddress = append(w.ShippingAddress, o.shipping)
 		}
 		o.ipua, o.shipping = "", ""
 	}
 	byKey.groupOf = nil // not read past here
 
-	recs := make([]identity.Record, len(ids))
-	for i := range ids {
-		recs[i] = identityRecord(&ids[i])
-		ids[i].weak = identity.Evidence{} // Resolve has its own copy; merging does not read it
-	}
 	iopts := opts.Identity
 	iopts.ReleaseInput = true
 	res, err := identity.Resolve(recs, iopts)
@@ -290,7 +297,10 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 	// makeProfile makes the profile of roots[i] and hands it on.
 	makeProfile := func(i int, wq *qualityCounter) error {
 		members := clusters.of(i)
-		p := mergeCluster(ids, members)
+		p, err := mergeCluster(packed, keys, members)
+		if err != nil { // only a bug can get here: the identities were packed above
+			return err
+		}
 		profileID[i] = p.ID
 		var own []int // indexes in orders
 		for _, m := range members {
@@ -331,7 +341,7 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 		window = flushWindow
 		pids := make([]string, len(roots))
 		for i := range roots {
-			pids[i] = clusterID(ids, clusters.of(i))
+			pids[i] = clusterID(keys, clusters.of(i))
 		}
 		slices.SortFunc(sequence, func(a, b int32) int { return cmp.Compare(pids[a], pids[b]) })
 	}
@@ -385,6 +395,15 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 		q.withOrders += c.withOrders
 	}
 	linked := map[[2]int]bool{}
+	// refs returns the sources of identities a and b.
+	refs := func(a, b int) (SourceRef, SourceRef, error) {
+		ra, err := packedRef(packed[a])
+		if err != nil {
+			return ra, ra, err
+		}
+		rb, err := packedRef(packed[b])
+		return ra, rb, err
+	}
 	for _, pr := range res.Merged {
 		// One audit line per pair: the first (strongest) reason that linked it.
 		pair := [2]int{min(pr.A, pr.B), max(pr.A, pr.B)}
@@ -392,10 +411,14 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 			continue
 		}
 		linked[pair] = true
+		a, b, err := refs(pr.A, pr.B)
+		if err != nil {
+			return nil, err
+		}
 		out.Audit = append(out.Audit, MergeAudit{
 			ProfileID:   profileID[clusterPos(pr.A)],
-			A:           ids[pr.A].ref,
-			B:           ids[pr.B].ref,
+			A:           a,
+			B:           b,
 			Reason:      pr.Reason,
 			Probability: pr.Probability,
 			Score:       pr.Score,
@@ -407,12 +430,16 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 		if a == b {
 			continue
 		}
+		aref, bref, err := refs(pr.A, pr.B)
+		if err != nil {
+			return nil, err
+		}
 		out.Possible = append(out.Possible, PossibleDuplicate{
-			A: a, B: b, ARef: ids[pr.A].ref, BRef: ids[pr.B].ref,
+			A: a, B: b, ARef: aref, BRef: bref,
 			Probability: pr.Probability,
 		})
 	}
-	out.Quality = q.result(len(ids), len(roots), len(out.Audit))
+	out.Quality = q.result(len(keys), len(roots), len(out.Audit))
 	return out, nil
 }
 
@@ -443,7 +470,12 @@ func fieldNames(fs []identity.Field) []string {
 // ProfileID is a profile's stable id: derived from the smallest source key of its cluster, so
 // it survives rebuilds as long as that record stays with the person.
 func ProfileID(firstSource SourceRef) string {
-	h := sha256.Sum256([]byte(firstSource.Key()))
+	return profileIDOfKey(firstSource.Key())
+}
+
+// profileIDOfKey is ProfileID of the source with this key.
+func profileIDOfKey(key string) string {
+	h := sha256.Sum256([]byte(key))
 	return "p_" + hex.EncodeToString(h[:8])
 }
 
@@ -497,7 +529,7 @@ func customerIdentity(c CustomerRecord, orders []OrderFacts, own []int32, q *qua
 		}
 	}
 	present, valid := fillIdentity(&r, first, last, email, phone, addr)
-	q.identity(&r, present, valid)
+	q.identity(qualityOf(&r, present, valid))
 	return r
 }
 

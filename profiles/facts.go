@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/cohortd/cohortd/profiles/identity"
 	"github.com/cohortd/cohortd/profiles/normalize"
 )
 
@@ -45,11 +46,13 @@ type orderFill struct {
 	email           string
 }
 
-// guestBuyer is the cleaned identity behind a guest order and what its quality counts need.
+// guestBuyer is the cleaned identity behind a guest order: its key, packed for merging, in
+// identity resolution's form, and its quality counts.
 type guestBuyer struct {
-	rec            identityRec
-	countryPresent bool
-	countryValid   bool
+	key     string
+	packed  []byte
+	rec     identity.Record
+	quality identityQuality
 }
 
 // OrderDigester makes OrderFacts. It is made from the customers, so that orders keep fill data
@@ -76,8 +79,9 @@ func (d *OrderDigester) Digest(o *OrderRecord) OrderFacts {
 	opts := d.opts
 	f := OrderFacts{store: o.Store, id: o.ID, key: o.Ref().Key(), guest: o.IsGuest(), created: o.CreatedAt}
 	if f.guest {
-		f.buyer = &guestBuyer{}
-		f.buyer.rec, f.buyer.countryPresent, f.buyer.countryValid = guestIdentity(o)
+		r, countryPresent, countryValid := guestIdentity(o)
+		f.buyer = &guestBuyer{key: r.key, packed: packedIdentity(&r), rec: identityRecord(&r),
+			quality: qualityOf(&r, countryPresent, countryValid)}
 	} else if !d.complete[f.key] {
 		f.fill = fillOf(o)
 	}

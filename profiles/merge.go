@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 )
 
@@ -12,10 +13,20 @@ import (
 //   - emails and phones: every distinct valid value, the primary chosen the same way;
 //   - addresses: every distinct one, most recent first;
 //   - consent and merchant tags: kept per source, exactly as reported.
-func mergeCluster(ids []identityRec, members []int32) Profile {
-	ms := slices.Clone(members)
+//
+// The identities are packed[m] for m in members (keys[m] their keys); they are unpacked here.
+func mergeCluster(packed [][]byte, keys []string, members []int32) (Profile, error) {
+	// ids holds the cluster's identities unpacked, ms their positions in survivorship order.
+	ids := make([]identityRec, len(members))
+	ms := make([]int, len(members))
+	for j, m := range members {
+		if err := unpackIdentity(packed[m], &ids[j]); err != nil {
+			return Profile{}, fmt.Errorf("%w (%s)", err, keys[m])
+		}
+		ms[j] = j
+	}
 	// Survivorship order: trust, then recency, then source key for determinism.
-	slices.SortFunc(ms, func(a, b int32) int {
+	slices.SortFunc(ms, func(a, b int) int {
 		ra, rb := &ids[a], &ids[b]
 		return cmp.Or(
 			cmp.Compare(rb.trusted, ra.trusted),
@@ -23,7 +34,7 @@ func mergeCluster(ids []identityRec, members []int32) Profile {
 			cmp.Compare(ra.key, rb.key),
 		)
 	})
-	p := Profile{FieldSources: map[string]string{}, ID: clusterID(ids, members)}
+	p := Profile{FieldSources: map[string]string{}, ID: clusterID(keys, members)}
 
 	pick := func(field string, get func(*identityRec) string) string {
 		// Most trusted, most recent non-empty value; ties between equally ranked sources go to
@@ -115,7 +126,7 @@ func mergeCluster(ids []identityRec, members []int32) Profile {
 		return 1
 	})
 	slices.SortFunc(p.Sources, func(a, b SourceRef) int { return cmp.Compare(a.Key(), b.Key()) })
-	return p
+	return p, nil
 }
 
 func flagString(r *identityRec) string {
@@ -125,13 +136,12 @@ func flagString(r *identityRec) string {
 	return r.email.Flags.String()
 }
 
-// clusterID is the id of the profile of a cluster: from its smallest source key.
-func clusterID(ids []identityRec, members []int32) string {
-	first := &ids[members[0]]
+// clusterID is the id of the profile of a cluster: from its smallest source key (keys[m] for
+// m in members).
+func clusterID(keys []string, members []int32) string {
+	first := keys[members[0]]
 	for _, m := range members {
-		if ids[m].key < first.key {
-			first = &ids[m]
-		}
+		first = min(first, keys[m])
 	}
-	return ProfileID(first.ref)
+	return profileIDOfKey(first)
 }

@@ -73,37 +73,58 @@ func (q *qualityCounter) count(field string, present, valid bool) {
 	}
 }
 
-// identity counts one cleaned identity. countryPresent says whether its raw country was
-// present, countryValid whether a present country was recognised.
-func (q *qualityCounter) identity(r *identityRec, countryPresent, countryValid bool) {
-	emailPresent := r.email.Raw != "" || r.email.Address != ""
-	q.count("email", emailPresent, !r.email.Flags.Has(normalize.EmailInvalid))
-	if emailPresent {
+// identityQuality is what the quality counts take from one cleaned identity: worked out where
+// the identity is made (a guest buyer's on a digesting core), counted by the build.
+type identityQuality struct {
+	emailPresent, phonePresent, phoneValid bool
+	first, last, address1, city, postcode  bool
+	countryPresent, countryValid           bool
+	emailFlags                             normalize.EmailFlags
+	filledBy                               int
+}
+
+// qualityOf is r's quality inputs. countryPresent says whether its raw country was present,
+// countryValid whether a present country was recognised.
+func qualityOf(r *identityRec, countryPresent, countryValid bool) identityQuality {
+	return identityQuality{
+		emailPresent: r.email.Raw != "" || r.email.Address != "",
+		phonePresent: r.phone.Raw != "", phoneValid: r.phone.Valid,
+		first: r.first.Display != "", last: r.last.Display != "",
+		address1: r.addr.Address1 != "", city: r.addr.City != "", postcode: r.addr.Postcode != "",
+		countryPresent: countryPresent, countryValid: countryValid,
+		emailFlags: r.email.Flags, filledBy: r.filledBy,
+	}
+}
+
+// identity counts one cleaned identity.
+func (q *qualityCounter) identity(iq identityQuality) {
+	flags := iq.emailFlags
+	q.count("email", iq.emailPresent, !flags.Has(normalize.EmailInvalid))
+	if iq.emailPresent {
 		switch {
-		case r.email.Flags.Has(normalize.EmailInvalid):
+		case flags.Has(normalize.EmailInvalid):
 			q.badEmail++
-		case r.email.Flags.Has(normalize.EmailRole):
+		case flags.Has(normalize.EmailRole):
 			q.role++
 		}
-		if r.email.Flags.Has(normalize.EmailDisposable) {
+		if flags.Has(normalize.EmailDisposable) {
 			q.disposable++
 		}
-		if r.email.Flags.Has(normalize.EmailTest) {
+		if flags.Has(normalize.EmailTest) {
 			q.test++
 		}
 	}
-	phonePresent := r.phone.Raw != ""
-	q.count("phone", phonePresent, r.phone.Valid)
-	if phonePresent && !r.phone.Valid {
+	q.count("phone", iq.phonePresent, iq.phoneValid)
+	if iq.phonePresent && !iq.phoneValid {
 		q.badPhone++
 	}
-	q.count("first_name", r.first.Display != "", true)
-	q.count("last_name", r.last.Display != "", true)
-	q.count("address1", r.addr.Address1 != "", true)
-	q.count("city", r.addr.City != "", true)
-	q.count("postcode", r.addr.Postcode != "", true)
-	q.count("country", countryPresent, countryValid)
-	q.filled += r.filledBy
+	q.count("first_name", iq.first, true)
+	q.count("last_name", iq.last, true)
+	q.count("address1", iq.address1, true)
+	q.count("city", iq.city, true)
+	q.count("postcode", iq.postcode, true)
+	q.count("country", iq.countryPresent, iq.countryValid)
+	q.filled += iq.filledBy
 }
 
 func (q *qualityCounter) profile(p *Profile) {
