@@ -246,7 +246,7 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 	// Weak evidence: the IP and user agent of each identity's orders, per day.
 	for j := range orders {
 		o := &orders[j]
-		if o.ipua == "" {
+		if o.ipua == 0 {
 			continue
 		}
 		i := identityOf[byKey.groupOf[j]]
@@ -254,11 +254,10 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 			continue
 		}
 		w := &recs[i].Weak
-		w.IPUserAgent = append(w.IPUserAgent, o.ipua)
-		if o.shipping != "" {
-			w.ShippingAddress = append(w.ShippingAddress, o.shipping)
+		w.Tokens = append(w.Tokens, o.ipua)
+		if o.shipping != 0 {
+			w.Tokens = append(w.Tokens, o.shipping)
 		}
-		o.ipua, o.shipping = "", ""
 	}
 	byKey.groupOf = nil // not read past here
 

@@ -27,8 +27,10 @@ type OrderFacts struct {
 	fill *orderFill
 	// buyer is set for a guest order.
 	buyer *guestBuyer
-	// Weak evidence tokens, "" when the order has none.
-	ipua, shipping string
+	// Weak evidence, hashed as identity resolution compares it (identity.IPUserAgentToken,
+	// ShippingToken); 0 when the order has none. The shipping address counts only with an
+	// ip|ua token.
+	ipua, shipping uint64
 	// money is the packed orderMoneyFacts (factpack.go): the compact order without its id
 	// and date, refunds in the base currency, unrounded spend per product type, shipping
 	// country.
@@ -86,9 +88,9 @@ func (d *OrderDigester) Digest(o *OrderRecord) OrderFacts {
 		f.fill = fillOf(o)
 	}
 	if o.BrowserIP != "" && o.UserAgent != "" {
-		f.ipua = o.BrowserIP + "|" + o.UserAgent + "|" + o.CreatedAt.UTC().Format(time.DateOnly)
+		f.ipua = identity.IPUserAgentToken(o.BrowserIP + "|" + o.UserAgent + "|" + o.CreatedAt.UTC().Format(time.DateOnly))
 		if !o.Shipping.IsZero() {
-			f.shipping = strings.ToLower(strings.Join([]string{o.Shipping.Address1, o.Shipping.Postcode}, "|"))
+			f.shipping = identity.ShippingToken(strings.ToLower(strings.Join([]string{o.Shipping.Address1, o.Shipping.Postcode}, "|")))
 		}
 	}
 	var mf orderMoneyFacts

@@ -101,13 +101,18 @@ func buildFeatures(records []Record, nWorkers int, release bool) *features {
 			p.wst = append(p.wst, uint32(len(p.weak)))
 			w := &records[r].Weak
 			for _, t := range w.IPUserAgent {
-				if t = strings.TrimSpace(t); t != "" {
-					p.weak = append(p.weak, hashString(strings.ToLower(t))|1<<63)
+				if h := IPUserAgentToken(t); h != 0 {
+					p.weak = append(p.weak, h)
 				}
 			}
 			for _, t := range w.ShippingAddress {
-				if t = addressKey(t); t != "" {
-					p.weak = append(p.weak, hashString(t)&^(1<<63))
+				if h := ShippingToken(t); h != 0 {
+					p.weak = append(p.weak, h)
+				}
+			}
+			for _, h := range w.Tokens {
+				if h != 0 {
+					p.weak = append(p.weak, h)
 				}
 			}
 			l4 := int16(0)

@@ -3,6 +3,7 @@ package identity
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"testing"
 )
 
@@ -176,6 +177,29 @@ func TestWeakEvidence(t *testing.T) {
 		if with.ClusterOf[i] != without.ClusterOf[i] {
 			t.Fatalf("record %d: cluster %d with weak evidence, %d without", i, with.ClusterOf[i], without.ClusterOf[i])
 		}
+	}
+
+	// The same evidence as pre-hashed Tokens scores the same.
+	hashed := people(true)
+	for i := range hashed {
+		w := &hashed[i].Weak
+		for _, t := range w.IPUserAgent {
+			w.Tokens = append(w.Tokens, IPUserAgentToken(t))
+		}
+		for _, t := range w.ShippingAddress {
+			w.Tokens = append(w.Tokens, ShippingToken(t))
+		}
+		w.IPUserAgent, w.ShippingAddress = nil, nil
+	}
+	tok, err := Resolve(hashed, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(tok.ClusterOf, with.ClusterOf) || !reflect.DeepEqual(tok.Merged, with.Merged) || !reflect.DeepEqual(tok.Possible, with.Possible) {
+		t.Fatal("evidence as Tokens resolves differently from the same evidence as strings")
+	}
+	if qt, _, _ := findPair(tok, a1, a2); qt.Score != qa.Score {
+		t.Fatalf("(a) with tokens: score %v, want %v", qt.Score, qa.Score)
 	}
 }
 
