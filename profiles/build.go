@@ -578,9 +578,10 @@ func fillIdentity(r *identityRec, first, last, email, phone string, addr Address
 	return addr.Country != "", country.Code != "" || addr.Country == ""
 }
 
-// identityRecord is r in identity's compact form (a slice of values, no map per record).
+// identityRecord is r in identity's compact form (its values packed, no map per record).
 func identityRecord(r *identityRec) identity.Record {
-	f := make([]identity.FieldValue, 0, 11)
+	var buf [11]identity.FieldValue
+	f := buf[:0]
 	add := func(k identity.Field, v string) {
 		if v != "" {
 			f = append(f, identity.FieldValue{Field: k, Value: v})
@@ -601,7 +602,9 @@ func identityRecord(r *identityRec) identity.Record {
 	add(identity.Region, r.addr.Region)
 	add(identity.Country, r.addr.CountryCode)
 	add(identity.BirthDate, r.birth)
-	return identity.Record{ID: r.key, Values: slices.Clip(f), Weak: r.weak}
+	rec := identity.NewRecord(r.key, f...)
+	rec.Weak = r.weak
+	return rec
 }
 
 // orderMoney is an order's net total (total minus refunds) and what toBase makes of it,

@@ -421,7 +421,7 @@ func debugDump(recs []identity.Record, person []int, res *identity.Result) {
 	for _, m := range res.Merged {
 		if person[m.A] != person[m.B] && n < 8 {
 			n++
-			fmt.Printf("FP %s p=%.3f s=%.1f %v\n  %v\n  %v\n", m.Reason, m.Probability, m.Score, m.Decisive, recs[m.A].Values, recs[m.B].Values)
+			fmt.Printf("FP %s p=%.3f s=%.1f %v\n  %v\n  %v\n", m.Reason, m.Probability, m.Score, m.Decisive, recs[m.A].FieldValues(), recs[m.B].FieldValues())
 		}
 	}
 }

@@ -206,15 +206,16 @@ func normaliseRecord(r *Record, tmp *[nF][]string) {
 		for _, raw := range r.Fields[field] {
 			tmp[f] = addUnique(tmp[f], normaliseValue(f, raw))
 		}
-		if !fromValues[f] {
-			continue
-		}
-		for _, fv := range r.Values {
-			if fv.Field == field {
-				tmp[f] = addUnique(tmp[f], normaliseValue(f, fv.Value))
+		if fromValues[f] {
+			for _, fv := range r.Values {
+				if fv.Field == field {
+					tmp[f] = addUnique(tmp[f], normaliseValue(f, fv.Value))
+				}
 			}
 		}
 	}
+	// NewRecord's values come after, field by field in their order.
+	r.eachPacked(func(f int, v []byte) { tmp[f] = addUnique(tmp[f], normaliseValue(f, string(v))) })
 	// A full name typed into one name field: split off the last token.
 	if len(tmp[fLast]) == 0 {
 		for _, v := range tmp[fFirst] {

@@ -32,6 +32,7 @@
 package identity
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -70,10 +71,13 @@ type Record struct {
 	// Fields holds one or more raw values per field. Values are normalised inside the package
 	// (case, spaces, accents, digits of phones, e-mail keys); already-normalised values are fine.
 	Fields map[Field][]string
-	// Values is a compact alternative to Fields (one slice instead of a map, see NewRecord):
-	// its values are used after those of Fields, field by field, in slice order.
+	// Values is a compact alternative to Fields (one slice instead of a map): its values are
+	// used after those of Fields, field by field, in slice order.
 	Values []FieldValue
 	Weak   Evidence
+	// packed holds NewRecord's values (after Values): per value its field's index in
+	// AllFields, its length (uvarint) and its bytes.
+	packed []byte
 }
 
 // FieldValue is one raw value of a field.
@@ -82,10 +86,47 @@ type FieldValue struct {
 	Value string
 }
 
-// NewRecord builds a record from field values without a map (one allocation for the values;
-// much smaller than Fields when millions of records are held in memory).
+// NewRecord builds a record from field values in one allocation of their bytes, the smallest
+// form when millions of records are held in memory (a FieldValue slice is 32 bytes a value
+// before its strings; a map far more). Values of fields Resolve does not know are dropped.
+// FieldValues lists them back.
 func NewRecord(id string, values ...FieldValue) Record {
-	return Record{ID: id, Values: values}
+	n := 0
+	for _, v := range values {
+		n += 2 + len(v.Value)
+	}
+	packed := make([]byte, 0, n)
+	for _, v := range values {
+		f := fieldIndex(v.Field)
+		if f < 0 {
+			continue
+		}
+		packed = append(packed, byte(f))
+		packed = binary.AppendUvarint(packed, uint64(len(v.Value)))
+		packed = append(packed, v.Value...)
+	}
+	return Record{ID: id, packed: packed}
+}
+
+// FieldValues returns the record's Values followed by the values NewRecord packed.
+func (r *Record) FieldValues() []FieldValue {
+	out := slices.Clone(r.Values)
+	r.eachPacked(func(f int, v []byte) { out = append(out, FieldValue{Field: AllFields[f], Value: string(v)}) })
+	return out
+}
+
+// eachPacked calls fn with the field index and value of each packed value, in order.
+func (r *Record) eachPacked(fn func(f int, v []byte)) {
+	b := r.packed
+	for len(b) > 0 {
+		f := int(b[0])
+		n, k := binary.Uvarint(b[1:])
+		if k <= 0 || n > uint64(len(b)-1-k) || f >= nF {
+			return // only NewRecord writes it
+		}
+		fn(f, b[1+k:1+k+int(n)])
+		b = b[1+k+int(n):]
+	}
 }
 
 // Evidence is weak evidence: it adds a capped amount of weight to a pair that already agrees on

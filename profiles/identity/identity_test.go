@@ -302,3 +302,16 @@ func TestDeterministicAcrossRuns(t *testing.T) {
 		t.Fatalf("hash values changed: %#x %#x", h, k)
 	}
 }
+
+// NewRecord keeps the values of known fields, in order, and drops the others.
+func TestNewRecordFieldValues(t *testing.T) {
+	in := []FieldValue{{FirstName, "Ann"}, {"shoe_size", "38"}, {Email, "ann@example.org"}, {FirstName, "Anne"}, {OtherID, ""}}
+	r := NewRecord("x", in...)
+	want := []FieldValue{{FirstName, "Ann"}, {Email, "ann@example.org"}, {FirstName, "Anne"}, {OtherID, ""}}
+	if got := r.FieldValues(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("FieldValues = %v, want %v", got, want)
+	}
+	if r.Values != nil || r.Fields != nil {
+		t.Fatal("NewRecord filled Values or Fields")
+	}
+}

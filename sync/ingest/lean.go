@@ -70,6 +70,9 @@ func decodeLeanCustomer(v []byte, c *profiles.CustomerRecord) error {
 	}
 	c.Store, c.Locale = intern(c.Store), intern(c.Locale)
 	c.Consent.State, c.Consent.OptInType = intern(c.Consent.State), intern(c.Consent.OptInType)
+	if len(c.Addresses) > 1 { // Build reads the default address only
+		c.Addresses = []profiles.Address{c.Addresses[0]}
+	}
 	for i := range c.Addresses {
 		internAddress(&c.Addresses[i])
 	}

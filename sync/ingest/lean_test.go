@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 	"unsafe"
@@ -68,6 +69,18 @@ func TestLeanCustomerIsTheStoredCustomer(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, full) {
 		t.Fatalf("lean customer:\n got %+v\nwant %+v", got, full)
+	}
+	// Of several addresses, the default (first) one only: Build reads no other.
+	more := full
+	more.Addresses = append(slices.Clone(full.Addresses), profiles.Address{Address1: "2 Low St", City: "Leeds"})
+	if data, err = codec.Marshal(&more); err != nil {
+		t.Fatal(err)
+	}
+	if err := decodeLeanCustomer(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, full) {
+		t.Fatalf("lean customer of two addresses:\n got %+v\nwant %+v", got, full)
 	}
 }
 
