@@ -260,6 +260,14 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 		}
 	}
 	byKey.groupOf = nil // not read past here
+	// From here on an order is only its profile's: its date, "store/id" and money, packed;
+	// the rest of its facts (keys, fill data) is dropped before identity resolution.
+	merging := make([][]byte, len(orders))
+	for i := range orders {
+		merging[i] = packMergeOrder(&orders[i])
+		orders[i] = OrderFacts{}
+	}
+	orders, byKey.orders = nil, nil
 
 	iopts := opts.Identity
 	iopts.ReleaseInput = true
@@ -301,22 +309,18 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 			return err
 		}
 		profileID[i] = p.ID
-		var own []int // indexes in orders
+		var oi []int32 // the profile's orders, indexes in merging
 		for _, m := range members {
-			for _, oi := range byKey.of(identityGroup[m]) {
-				own = append(own, int(oi))
+			oi = append(oi, byKey.of(identityGroup[m])...)
+		}
+		own := make([]mergeOrder, len(oi))
+		for j, o := range oi {
+			if err := unpackMergeOrder(merging[o], wq.intern, &own[j]); err != nil { // only a bug can get here
+				return fmt.Errorf("profiles: order %d of %s: %w", o, p.ID, err)
 			}
 		}
-		money := make([]orderMoneyFacts, len(own))
-		for j, oi := range own {
-			m, err := unpackMoney(orders[oi].money, wq.intern)
-			if err != nil { // only a bug can get here: the bytes were packed above
-				return fmt.Errorf("profiles: order %s/%s: %w", orders[oi].store, orders[oi].id, err)
-			}
-			money[j] = m
-		}
-		p.Summary = summarize(orders, own, money, opts, wq)
-		p.Orders = compactOrders(orders, own, money)
+		p.Summary = summarize(own, opts, wq)
+		p.Orders = compactOrders(own)
 		if scored[i] {
 			p.MergeScore = minScore[i]
 		} else {
@@ -620,13 +624,13 @@ func moneyOf(o *OrderRecord, opts BuildOptions) orderMoney {
 	return m
 }
 
-// summarize folds a profile's orders (orders[i] for i in own, money[j] the unpacked money of
-// own[j]) into its summary. Cancelled orders count as cancellations, not spend; refunds reduce
-// spend.
-func summarize(orders []OrderFacts, own []int, money []orderMoneyFacts, opts BuildOptions, q *qualityCounter) OrderSummary {
+// summarize folds a profile's orders into its summary. Cancelled orders count as
+// cancellations, not spend; refunds reduce spend.
+func summarize(own []mergeOrder, opts BuildOptions, q *qualityCounter) OrderSummary {
 	s := OrderSummary{BaseCurrency: opts.BaseCurrency}
-	for j, oi := range own {
-		o, m := &orders[oi], &money[j]
+	for j := range own {
+		o := &own[j]
+		m := &o.money
 		c := &m.compact
 		if c.Cancelled {
 			s.Cancellations++
@@ -686,14 +690,13 @@ func summarize(orders []OrderFacts, own []int, money []orderMoneyFacts, opts Bui
 	return s
 }
 
-// compactOrders keeps what segments need of each order (orders[i] for i in own, money[j] the
-// unpacked money of own[j]), oldest first.
-func compactOrders(orders []OrderFacts, own []int, money []orderMoneyFacts) []CompactOrder {
+// compactOrders keeps what segments need of each order, oldest first.
+func compactOrders(own []mergeOrder) []CompactOrder {
 	out := make([]CompactOrder, 0, len(own))
-	for j, oi := range own {
-		c := money[j].compact
-		c.ID = orders[oi].store + "/" + orders[oi].id
-		c.At = orders[oi].created.UTC()
+	for j := range own {
+		c := own[j].money.compact
+		c.ID = own[j].ref
+		c.At = own[j].created.UTC()
 		out = append(out, c)
 	}
 	slices.SortFunc(out, func(a, b CompactOrder) int { return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.ID, b.ID)) })

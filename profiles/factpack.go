@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/big"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -186,4 +187,37 @@ func (r *packReader) decimal() decimal.Decimal {
 	}
 	r.bad = true
 	return decimal.Decimal{}
+}
+
+// mergeOrder is what a profile's merge reads of one of its orders.
+type mergeOrder struct {
+	created time.Time
+	ref     string // "store/id"
+	money   orderMoneyFacts
+}
+
+// packMergeOrder packs what a profile's merge reads of an order: its date (zone kept), its
+// "store/id" and its packed money. A rebuild holds these, not the orders' facts, from
+// identity resolution on.
+func packMergeOrder(o *OrderFacts) []byte {
+	var scratch [256]byte
+	b := appendTime(scratch[:0], o.created)
+	b = binary.AppendUvarint(b, uint64(len(o.store)+1+len(o.id)))
+	b = append(append(append(b, o.store...), '/'), o.id...)
+	b = append(b, o.money...)
+	return append(make([]byte, 0, len(b)), b...)
+}
+
+// unpackMergeOrder is packMergeOrder's inverse; the money's strings are interned through
+// intern.
+func unpackMergeOrder(b []byte, intern func([]byte) string, o *mergeOrder) error {
+	r := packReader{b: b}
+	o.created = r.time()
+	o.ref = r.string()
+	if r.bad {
+		return errPacked
+	}
+	var err error
+	o.money, err = unpackMoney(b[r.i:], intern)
+	return err
 }

@@ -3,6 +3,7 @@ package profiles
 import (
 	"math/big"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -53,6 +54,32 @@ func TestPackedMoneyRoundTrips(t *testing.T) {
 	for n := range len(b) {
 		if _, err := unpackMoney(b[:n], nil); err == nil {
 			t.Fatalf("unpacking %d of %d bytes gave no error", n, len(b))
+		}
+	}
+}
+
+// A merge order keeps its date with its zone, its store/id and its money.
+func TestPackedMergeOrderRoundTrips(t *testing.T) {
+	money := orderMoneyFacts{compact: CompactOrder{Currency: "USD", Net: decimal.RequireFromString("12.50"), Converted: true, Items: 2}, shipTo: "US"}
+	for _, created := range []time.Time{
+		time.Date(2024, 2, 29, 23, 59, 59, 999, time.FixedZone("", -7*3600)),
+		time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
+		{},
+	} {
+		f := OrderFacts{store: "shop-a", id: "5001", created: created, money: packMoney(nil, &money)}
+		var got mergeOrder
+		if err := unpackMergeOrder(packMergeOrder(&f), nil, &got); err != nil {
+			t.Fatal(err)
+		}
+		_, gotOff := got.created.Zone()
+		_, wantOff := created.Zone()
+		if !got.created.Equal(created) || gotOff != wantOff || got.ref != "shop-a/5001" ||
+			got.money.compact.Currency != "USD" || !got.money.compact.Net.Equal(money.compact.Net) || got.money.shipTo != "US" {
+			t.Fatalf("got %+v (created %v), want created %v", got, got.created, created)
+		}
+		b := packMergeOrder(&f)
+		if err := unpackMergeOrder(b[:len(b)-1], nil, &got); err == nil {
+			t.Fatal("a truncated merge order unpacked")
 		}
 	}
 }
