@@ -455,11 +455,23 @@ func sortFunc[T any](s []T, cmp func(a, b *T) int) {
 		idx[i] = i
 	}
 	slices.SortFunc(idx, func(a, b int) int { return cmp(&s[a], &s[b]) })
-	sorted := make([]T, len(s))
-	for i, j := range idx {
-		sorted[i] = s[j]
+	// Position i takes s[idx[i]]: walk each cycle of the permutation in place (a copy of s
+	// would be hundreds of megabytes for a large store's orders).
+	for i := range idx {
+		if idx[i] == i {
+			continue
+		}
+		held := s[i]
+		j := i
+		for idx[j] != i {
+			next := idx[j]
+			s[j] = s[next]
+			idx[j] = j
+			j = next
+		}
+		s[j] = held
+		idx[j] = j
 	}
-	copy(s, sorted)
 }
 
 func fieldNames(fs []identity.Field) []string {

@@ -362,3 +362,28 @@ func TestBuildFlushWindowsInProfileIDOrder(t *testing.T) {
 		t.Fatalf("Build with a failing flush: %v after %d calls", err, calls)
 	}
 }
+
+// sortFunc orders like slices.SortFunc, equal elements included, moving elements in place.
+func TestSortFuncMatchesSlicesSortFunc(t *testing.T) {
+	type rec struct{ k, v int }
+	for n := range 200 {
+		in := make([]rec, n)
+		for i := range in {
+			in[i] = rec{k: (i * 7919) % 13, v: i}
+		}
+		want := slices.Clone(in)
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortFunc(idx, func(a, b int) int { return want[a].k - want[b].k })
+		for i, j := range idx {
+			want[i] = in[j]
+		}
+		got := slices.Clone(in)
+		sortFunc(got, func(a, b *rec) int { return a.k - b.k })
+		if !slices.Equal(got, want) {
+			t.Fatalf("n=%d: %v, want %v", n, got, want)
+		}
+	}
+}

@@ -519,6 +519,9 @@ func loadDigested(st *store.Store, opts profiles.BuildOptions) ([]profiles.Custo
 	if err != nil {
 		return nil, nil, fmt.Errorf("ingest: load records: %w", err)
 	}
+	// Every record's page was mapped in by the read: release them (advisory; an error only
+	// leaves them mapped).
+	_ = st.ReleaseMappedPages()
 	return customers, orders, nil
 }
 
@@ -736,6 +739,7 @@ func (w *generationWriter) finish(res *profiles.BuildResult) error {
 		return fmt.Errorf("ingest: write profiles: %w", err)
 	}
 	w.stage = nil
+	_ = w.st.ReleaseMappedPages() // the swap walked the old generation's pages (advisory)
 	return nil
 }
 

@@ -108,6 +108,7 @@ func LoadFeatures(st *store.Store, opts segments.Options) ([]segments.Features, 
 	if err != nil {
 		return nil, fmt.Errorf("segmenter: load profiles: %w", err)
 	}
+	_ = st.ReleaseMappedPages() // every profile's page was mapped in (advisory)
 	return feats, nil
 }
 
@@ -434,6 +435,7 @@ func SourceKeys(st *store.Store) (map[string][]string, error) {
 			return nil
 		})
 	})
+	_ = st.ReleaseMappedPages() // every profile's page was mapped in (advisory)
 	return out, err
 }
 
