@@ -2,6 +2,6 @@
 
 package store
 
-// ReleaseMappedPages does nothing outside Linux: the kernel reclaims clean mapped pages under
-// memory pressure anyway.
-func (s *Store) ReleaseMappedPages() error { return nil }
+// dropMapping does nothing outside Linux: the kernel reclaims clean mapped pages under memory
+// pressure anyway.
+func dropMapping(addr, size uintptr) error { return nil }

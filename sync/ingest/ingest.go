@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -463,7 +464,12 @@ func decodeAll(keys, vals [][]byte, decode func(i int, v []byte) error) error {
 // collect returns the keys and values of b under prefix that skip (if not nil) does not refuse;
 // they stay valid while tx is open.
 func collect(tx *store.Tx, prefix string, skip func(key []byte) bool) (keys, vals [][]byte, err error) {
+	release := tx.PageReleaser() // the walk maps in every page: let them go as it goes
+	n := 0
 	err = tx.ForEachPrefix(store.SourceRecords, []byte(prefix), func(k, v []byte) error {
+		if n++; n%releaseRecords == 0 {
+			_ = release() // advisory: an error only leaves the pages mapped
+		}
 		if skip == nil || !skip(k) {
 			keys, vals = append(keys, k), append(vals, v)
 		}
@@ -496,8 +502,20 @@ func loadDigested(st *store.Store, opts profiles.BuildOptions) ([]profiles.Custo
 		if err != nil {
 			return err
 		}
+		// The decoded records' pages are dropped from the process's memory as the read goes
+		// (they stay in the page cache): a large store's data file is gigabytes.
+		release := tx.PageReleaser()
+		var decoded atomic.Int64
+		releaseEvery := func() {
+			if decoded.Add(1)%releaseRecords == 0 {
+				_ = release() // advisory: an error only leaves the pages mapped
+			}
+		}
 		customers = make([]profiles.CustomerRecord, len(cv))
-		if err := decodeAll(ck, cv, func(i int, v []byte) error { return decodeLeanCustomer(v, &customers[i]) }); err != nil {
+		if err := decodeAll(ck, cv, func(i int, v []byte) error {
+			releaseEvery()
+			return decodeLeanCustomer(v, &customers[i])
+		}); err != nil {
 			return err
 		}
 		ck, cv = nil, nil
@@ -508,6 +526,7 @@ func loadDigested(st *store.Store, opts profiles.BuildOptions) ([]profiles.Custo
 		}
 		orders = make([]profiles.OrderFacts, len(ov))
 		return decodeAll(ok, ov, func(i int, v []byte) error {
+			releaseEvery()
 			var o profiles.OrderRecord
 			if err := decodeLeanOrder(v, &o); err != nil {
 				return err
@@ -519,11 +538,13 @@ func loadDigested(st *store.Store, opts profiles.BuildOptions) ([]profiles.Custo
 	if err != nil {
 		return nil, nil, fmt.Errorf("ingest: load records: %w", err)
 	}
-	// Every record's page was mapped in by the read: release them (advisory; an error only
-	// leaves them mapped).
-	_ = st.ReleaseMappedPages()
+	_ = st.ReleaseMappedPages() // the rest of them (advisory)
 	return customers, orders, nil
 }
+
+// releaseRecords is how many records a rebuild decodes between two releases of the mapped
+// pages.
+const releaseRecords = 50_000
 
 // RebuildAfter is Rebuild (its result has no Profiles either) right after the import run w, with nothing else written to the
 // store's records in between. When w kept its records (Keep), they are taken from memory as

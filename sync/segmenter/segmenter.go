@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cohortd/cohortd/internal/parallel"
@@ -82,14 +83,27 @@ type Report struct {
 	Changed  int // profiles whose segments changed
 }
 
+// releaseProfiles is how many profiles a scan reads between two releases of the mapped pages.
+const releaseProfiles = 20_000
+
 // LoadFeatures reads every stored profile and extracts its features, in key order. Profiles
 // are decoded and extracted on every core, a chunk at a time: decoding is most of the cost.
 func LoadFeatures(st *store.Store, opts segments.Options) ([]segments.Features, error) {
 	var feats []segments.Features
 	err := st.View(func(tx *store.Tx) error {
-		// The values stay valid while the transaction is open.
+		// The values stay valid while the transaction is open. The pages they are on are
+		// dropped from the process's memory as the scan goes (a large store's profiles are
+		// gigabytes; they stay in the page cache).
+		release := tx.PageReleaser()
+		var seen atomic.Int64
+		releaseEvery := func() {
+			if seen.Add(1)%releaseProfiles == 0 {
+				_ = release() // advisory: an error only leaves the pages mapped
+			}
+		}
 		var keys, vals [][]byte
 		if err := tx.ForEach(store.Profiles, func(k, v []byte) error {
+			releaseEvery()
 			keys, vals = append(keys, k), append(vals, v)
 			return nil
 		}); err != nil {
@@ -97,6 +111,7 @@ func LoadFeatures(st *store.Store, opts segments.Options) ([]segments.Features, 
 		}
 		feats = make([]segments.Features, len(vals))
 		return parallel.For(len(vals), 256, func(i int) error {
+			releaseEvery()
 			var p profiles.Profile
 			if err := codec.Unmarshal(vals[i], &p); err != nil {
 				return fmt.Errorf("decode profile %s: %w", keys[i], err)
@@ -418,7 +433,11 @@ func sibling(list []string, fam, reason string) string {
 func SourceKeys(st *store.Store) (map[string][]string, error) {
 	out := map[string][]string{}
 	err := st.View(func(tx *store.Tx) error {
+		release, n := tx.PageReleaser(), 0
 		return tx.ForEach(store.Profiles, func(k, v []byte) error {
+			if n++; n%releaseProfiles == 0 {
+				_ = release() // advisory, as in LoadFeatures
+			}
 			// Only the id and the sources are decoded: the rest (orders, addresses) is skipped.
 			var p struct {
 				ID      string               `cbor:"1,keyasint"`
