@@ -238,6 +238,9 @@ func (g *Stage) Commit(ctx context.Context, fn func(tx *Tx) error) error {
 		if err := tx.tx.DeleteBucket([]byte(stageRoot)); err != nil {
 			return err
 		}
+		// Freeing the old buckets read every one of their pages: drop them from the process's
+		// memory (advisory; the mapping cannot move before this transaction commits).
+		_ = tx.PageReleaser()()
 		if fn != nil {
 			return fn(tx)
 		}

@@ -760,7 +760,6 @@ func (w *generationWriter) finish(res *profiles.BuildResult) error {
 		return fmt.Errorf("ingest: write profiles: %w", err)
 	}
 	w.stage = nil
-	_ = w.st.ReleaseMappedPages() // the swap walked the old generation's pages (advisory)
 	return nil
 }
 
