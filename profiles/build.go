@@ -186,16 +186,14 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 			nids++
 		}
 	}
-	// Per identity: its key, its fields packed for merging (identitypack.go), its form for
-	// identity resolution, and the group of the orders with its key (-1 for none).
+	// Per identity: its key, its fields packed (identitypack.go: what merging and identity
+	// resolution read), and the group of the orders with its key (-1 for none).
 	keys := make([]string, 0, nids)
 	packed := make([][]byte, 0, nids)
-	recs := make([]identity.Record, 0, nids)
 	identityGroup := make([]int32, 0, nids)
 	addIdentity := func(r *identityRec, grp int32) {
 		keys = append(keys, r.key)
 		packed = append(packed, packedIdentity(r))
-		recs = append(recs, identityRecord(r))
 		identityGroup = append(identityGroup, grp)
 	}
 	q := newQualityCounter()
@@ -227,7 +225,6 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 			}
 			keys = append(keys, b.key)
 			packed = append(packed, b.packed)
-			recs = append(recs, b.rec)
 			identityGroup = append(identityGroup, grp)
 			q.identity(b.quality)
 			orders[i].buyer = nil
@@ -243,7 +240,25 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 			identityOf[grp] = int32(i)
 		}
 	}
-	// Weak evidence: the IP and user agent of each identity's orders, per day.
+	// Weak evidence: the IP and user agent of each identity's orders, per day, and their
+	// shipping addresses, hashed; the tokens of identity i are tokens[tokenStart[i]:
+	// tokenStart[i+1]], in order of the orders.
+	tokenStart := make([]int32, len(keys)+1)
+	for j := range orders {
+		if o := &orders[j]; o.ipua != 0 {
+			if i := identityOf[byKey.groupOf[j]]; i >= 0 {
+				tokenStart[i+1]++
+				if o.shipping != 0 {
+					tokenStart[i+1]++
+				}
+			}
+		}
+	}
+	for i := range keys {
+		tokenStart[i+1] += tokenStart[i]
+	}
+	tokens := make([]uint64, tokenStart[len(keys)])
+	next := slices.Clone(tokenStart[:len(keys)])
 	for j := range orders {
 		o := &orders[j]
 		if o.ipua == 0 {
@@ -253,12 +268,14 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 		if i < 0 {
 			continue
 		}
-		w := &recs[i].Weak
-		w.Tokens = append(w.Tokens, o.ipua)
+		tokens[next[i]] = o.ipua
+		next[i]++
 		if o.shipping != 0 {
-			w.Tokens = append(w.Tokens, o.shipping)
+			tokens[next[i]] = o.shipping
+			next[i]++
 		}
 	}
+	next = nil
 	byKey.groupOf = nil // not read past here
 	// From here on an order is only its profile's: its date, "store/id" and money, packed;
 	// the rest of its facts (keys, fill data) is dropped before identity resolution.
@@ -269,9 +286,8 @@ func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOp
 	}
 	orders, byKey.orders = nil, nil
 
-	iopts := opts.Identity
-	iopts.ReleaseInput = true
-	res, err := identity.Resolve(recs, iopts)
+	res, err := identity.ResolveSource(&identitySource{keys: keys, packed: packed, tokenStart: tokenStart, tokens: tokens}, opts.Identity)
+	tokenStart, tokens = nil, nil
 	if err != nil {
 		return nil, fmt.Errorf("profiles: resolve identities: %w", err)
 	}
@@ -592,6 +608,32 @@ func fillIdentity(r *identityRec, first, last, email, phone string, addr Address
 		r.weak.PhoneLast4 = r.phone.Last4
 	}
 	return addr.Country != "", country.Code != "" || addr.Country == ""
+}
+
+// identitySource hands identity resolution each identity's Record as it asks, made from the
+// packed identity and its weak-evidence tokens: a Record for each of millions of identities
+// held at once was the largest part of the rebuild's heap during resolution.
+type identitySource struct {
+	keys       []string
+	packed     [][]byte
+	tokenStart []int32
+	tokens     []uint64
+}
+
+func (s *identitySource) Len() int        { return len(s.keys) }
+func (s *identitySource) ID(i int) string { return s.keys[i] }
+
+func (s *identitySource) Record(i int) identity.Record {
+	var r identityRec
+	if err := unpackIdentity(s.packed[i], &r); err != nil {
+		// Only a bug can get here (the identity was packed by this build): resolve it with
+		// no values rather than fail; merging reports the corrupt identity.
+		return identity.Record{ID: s.keys[i]}
+	}
+	r.key = s.keys[i]
+	rec := identityRecord(&r)
+	rec.Weak.Tokens = s.tokens[s.tokenStart[i]:s.tokenStart[i+1]:s.tokenStart[i+1]]
+	return rec
 }
 
 // identityRecord is r in identity's compact form (its values packed, no map per record).

@@ -48,12 +48,11 @@ type orderFill struct {
 	email           string
 }
 
-// guestBuyer is the cleaned identity behind a guest order: its key, packed for merging, in
-// identity resolution's form, and its quality counts.
+// guestBuyer is the cleaned identity behind a guest order: its key, packed, and its quality
+// counts.
 type guestBuyer struct {
 	key     string
 	packed  []byte
-	rec     identity.Record
 	quality identityQuality
 }
 
@@ -82,8 +81,7 @@ func (d *OrderDigester) Digest(o *OrderRecord) OrderFacts {
 	f := OrderFacts{store: o.Store, id: o.ID, key: o.Ref().Key(), guest: o.IsGuest(), created: o.CreatedAt}
 	if f.guest {
 		r, countryPresent, countryValid := guestIdentity(o)
-		f.buyer = &guestBuyer{key: r.key, packed: packedIdentity(&r), rec: identityRecord(&r),
-			quality: qualityOf(&r, countryPresent, countryValid)}
+		f.buyer = &guestBuyer{key: r.key, packed: packedIdentity(&r), quality: qualityOf(&r, countryPresent, countryValid)}
 	} else if !d.complete[f.key] {
 		f.fill = fillOf(o)
 	}

@@ -13,10 +13,11 @@ import (
 // three times and nested structs, one was ~700 bytes before its strings. Packed, an identity is
 // the bytes of its strings and a few varints; it is unpacked when its cluster is merged.
 //
-// Only what merging reads is packed: the source, trust, times, display names, locale, birth
-// date, email (address, key, flags), phone (E.164, raw, validity), address, consent, tags,
-// field origins and the count of filled fields. Matching keys, the raw email, the phone's
-// region and last four digits and the weak evidence go to identity resolution, not here.
+// What merging and identity resolution read is packed: the source, trust, times, names
+// (display and matching key), locale, birth date, email (address, key, flags), phone (E.164,
+// raw, validity, last four digits), address, consent, tags, field origins and the count of
+// filled fields. The raw email and the phone's region are not; the weak evidence from the
+// identity's orders is kept apart (it grows after the identity is made).
 
 var errPackedIdentity = errors.New("profiles: corrupt packed identity")
 
@@ -29,7 +30,7 @@ func packIdentity(b []byte, r *identityRec) []byte {
 	b = appendTime(b, r.updated)
 	b = appendTime(b, r.created)
 	for _, s := range [...]string{
-		r.first.Display, r.last.Display, r.locale, r.birth,
+		r.first.Display, r.first.Key, r.last.Display, r.last.Key, r.locale, r.birth,
 		r.email.Address, r.email.Key,
 	} {
 		b = appendString(b, s)
@@ -37,6 +38,7 @@ func packIdentity(b []byte, r *identityRec) []byte {
 	b = append(b, byte(r.email.Flags))
 	b = appendString(b, r.phone.E164)
 	b = appendString(b, r.phone.Raw)
+	b = appendString(b, r.phone.Last4)
 	valid := byte(0)
 	if r.phone.Valid {
 		valid = 1
@@ -74,11 +76,13 @@ func unpackIdentity(b []byte, r *identityRec) error {
 	r.trusted = int(p.byte())
 	r.updated = p.time()
 	r.created = p.time()
-	for _, s := range [...]*string{&r.first.Display, &r.last.Display, &r.locale, &r.birth, &r.email.Address, &r.email.Key} {
+	for _, s := range [...]*string{&r.first.Display, &r.first.Key, &r.last.Display, &r.last.Key, &r.locale, &r.birth,
+		&r.email.Address, &r.email.Key} {
 		*s = p.string()
 	}
 	r.email.Flags = normalize.EmailFlags(p.byte())
-	r.phone.E164, r.phone.Raw = p.string(), p.string()
+	r.phone.E164, r.phone.Raw, r.phone.Last4 = p.string(), p.string(), p.string()
+	r.weak.PhoneLast4 = r.phone.Last4
 	r.phone.Valid = p.byte() == 1
 	a := &r.addr
 	for _, s := range [...]*string{&a.Address1, &a.Address2, &a.City, &a.Region, &a.Postcode, &a.CountryCode, &a.Continent,

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cohortd/cohortd/profiles/identity"
 	"github.com/cohortd/cohortd/profiles/normalize"
 )
 
@@ -13,10 +14,10 @@ import (
 func mergedFields(r identityRec) identityRec {
 	return identityRec{
 		ref: r.ref, key: r.ref.Key(), trusted: r.trusted, updated: r.updated, created: r.created,
-		first: normalize.Name{Display: r.first.Display}, last: normalize.Name{Display: r.last.Display},
-		locale: r.locale, birth: r.birth,
+		first: r.first, last: r.last, locale: r.locale, birth: r.birth,
 		email: normalize.Email{Address: r.email.Address, Key: r.email.Key, Flags: r.email.Flags},
-		phone: normalize.Phone{E164: r.phone.E164, Raw: r.phone.Raw, Valid: r.phone.Valid},
+		phone: normalize.Phone{E164: r.phone.E164, Raw: r.phone.Raw, Valid: r.phone.Valid, Last4: r.phone.Last4},
+		weak:  identity.Evidence{PhoneLast4: r.phone.Last4},
 		addr:  r.addr, consent: r.consent, tags: r.tags, sources: r.sources, filledBy: r.filledBy,
 	}
 }

@@ -66,11 +66,10 @@ func workers(w int) int {
 	return w
 }
 
-// buildFeatures normalises every record, in parallel chunks. With release, each record's values
-// are cleared (its ID kept) once normalised, so that the input's memory is reclaimed while the
-// features grow. Equal normalised values within a chunk share one string.
-func buildFeatures(records []Record, nWorkers int, release bool) *features {
-	n := len(records)
+// buildFeatures normalises every record of src, in parallel chunks, asking src for each once.
+// Equal normalised values within a chunk share one string.
+func buildFeatures(src Source, nWorkers int) *features {
+	n := src.Len()
 	const chunk = 1 << featChunkBits
 	nChunks := (n + chunk - 1) / chunk
 	parts := make([]chunkFeatures, nChunks)
@@ -84,7 +83,8 @@ func buildFeatures(records []Record, nWorkers int, release bool) *features {
 		var tmp [nF][]string
 		intern := make(map[string]string)
 		for r := lo; r < hi; r++ {
-			normaliseRecord(&records[r], &tmp)
+			rec := src.Record(r)
+			normaliseRecord(&rec, &tmp)
 			p.start = append(p.start, uint32(len(p.vals)))
 			p.cum = append(p.cum, 0)
 			for f := 0; f < nF; f++ {
@@ -99,7 +99,7 @@ func buildFeatures(records []Record, nWorkers int, release bool) *features {
 				p.cum = append(p.cum, uint8(int(p.cum[len(p.cum)-1])+len(tmp[f])))
 			}
 			p.wst = append(p.wst, uint32(len(p.weak)))
-			w := &records[r].Weak
+			w := &rec.Weak
 			for _, t := range w.IPUserAgent {
 				if h := IPUserAgentToken(t); h != 0 {
 					p.weak = append(p.weak, h)
@@ -121,9 +121,6 @@ func buildFeatures(records []Record, nWorkers int, release bool) *features {
 				l4 = int16((int(d[0]-'0')*1000 + int(d[1]-'0')*100 + int(d[2]-'0')*10 + int(d[3]-'0')) + 1)
 			}
 			p.last4 = append(p.last4, l4)
-			if release {
-				records[r] = Record{ID: records[r].ID}
-			}
 		}
 		p.vals = slices.Clone(p.vals) // no append slack kept for the whole run
 	})

@@ -25,8 +25,10 @@
 // Everything is deterministic for a given input and Seed: hashes use a fixed seed, so the
 // same input gives the same clusters in every process.
 //
-// Memory: build large inputs with NewRecord (a slice of values, no per-record map; intern
-// repeated strings) and set Options.ReleaseInput when the values are not needed afterwards.
+// Memory: build large inputs with NewRecord (the values packed in one allocation, no
+// per-record map) and set Options.ReleaseInput when the values are not needed afterwards, or
+// keep the records in a compact form of your own and hand them over one at a time through a
+// Source (ResolveSource): a Record per record is ~160 bytes before its values.
 // Most of the peak otherwise is GC headroom (GOGC=100 lets the heap grow to twice the live
 // heap): run the daemon with a soft limit, e.g. GOMEMLIMIT=1800MiB, to bound it.
 package identity
@@ -279,11 +281,44 @@ func (o *Options) defaults() {
 
 // Resolve clusters records into people.
 func Resolve(records []Record, opts Options) (*Result, error) {
+	return ResolveSource(&sliceSource{records: records, release: opts.ReleaseInput}, opts)
+}
+
+// Source gives ResolveSource its records on demand, for a caller that keeps millions of them
+// in a compact form of its own rather than a Record each: Record(i) is asked once per record,
+// from several goroutines at once, while the features are extracted; ID(i) only when
+// CannotLink is set. Options.ReleaseInput does not apply.
+type Source interface {
+	Len() int
+	Record(i int) Record
+	ID(i int) string
+}
+
+// sliceSource is a slice of records as a Source; with release, each record's values are
+// cleared (its ID kept) as it is handed out, so that the input's memory is reclaimed while
+// the features grow.
+type sliceSource struct {
+	records []Record
+	release bool
+}
+
+func (s *sliceSource) Len() int        { return len(s.records) }
+func (s *sliceSource) ID(i int) string { return s.records[i].ID }
+func (s *sliceSource) Record(i int) Record {
+	r := s.records[i]
+	if s.release {
+		s.records[i] = Record{ID: r.ID}
+	}
+	return r
+}
+
+// ResolveSource is Resolve over the records of src.
+func ResolveSource(src Source, opts Options) (*Result, error) {
 	opts.defaults()
 	if opts.MatchThreshold > 1 {
 		return nil, errors.New("identity: MatchThreshold must be a probability in (0, 1]")
 	}
-	n := len(records)
+	n := src.Len()
 	if n >= maxRecords {
 		return nil, errors.New("identity: too many records (limit 16M)")
 	}
@@ -291,7 +326,7 @@ func Resolve(records []Record, opts Options) (*Result, error) {
 	if n == 0 {
 		return res, nil
 	}
-	ft := buildFeatures(records, opts.Workers, opts.ReleaseInput)
+	ft := buildFeatures(src, opts.Workers)
 
 	// Deterministic links.
 	var det []Pair
@@ -340,7 +375,7 @@ func Resolve(records []Record, opts Options) (*Result, error) {
 	}
 
 	// Union-find.
-	uf := newUnionFind(n, records, opts.CannotLink)
+	uf := newUnionFind(n, src.ID, opts.CannotLink)
 	if len(opts.CannotLink) > 0 {
 		// Strongest links first, so that a constraint refuses the weakest bridge.
 		sort.SliceStable(merged, func(i, j int) bool { return merged[i].Probability > merged[j].Probability })

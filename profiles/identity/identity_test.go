@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
+	"sync/atomic"
 	"testing"
 )
 
@@ -313,5 +315,39 @@ func TestNewRecordFieldValues(t *testing.T) {
 	}
 	if r.Values != nil || r.Fields != nil {
 		t.Fatal("NewRecord filled Values or Fields")
+	}
+}
+
+// countingSource makes each record on demand from a slice, counting the asks.
+type countingSource struct {
+	records []Record
+	asks    []atomic.Int32
+}
+
+func (s *countingSource) Len() int            { return len(s.records) }
+func (s *countingSource) ID(i int) string     { return s.records[i].ID }
+func (s *countingSource) Record(i int) Record { s.asks[i].Add(1); return s.records[i] }
+
+// ResolveSource resolves records made on demand exactly as Resolve resolves the slice, asks for
+// each record once, and honours CannotLink through the source's IDs.
+func TestResolveSourceMatchesResolve(t *testing.T) {
+	base := population(300)
+	opts := Options{CannotLink: []Constraint{{A: base[0].ID, B: base[1].ID}}}
+	want, err := Resolve(slices.Clone(base), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &countingSource{records: slices.Clone(base), asks: make([]atomic.Int32, len(base))}
+	got, err := ResolveSource(src, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.ClusterOf, want.ClusterOf) || !reflect.DeepEqual(got.Merged, want.Merged) || !reflect.DeepEqual(got.Possible, want.Possible) {
+		t.Fatal("ResolveSource differs from Resolve on the same records")
+	}
+	for i := range src.asks {
+		if n := src.asks[i].Load(); n != 1 {
+			t.Fatalf("record %d asked %d times, want once", i, n)
+		}
 	}
 }

@@ -10,7 +10,7 @@ type unionFind struct {
 	members  map[int][]int // root -> its constrained records
 }
 
-func newUnionFind(n int, records []Record, cons []Constraint) *unionFind {
+func newUnionFind(n int, id func(i int) string, cons []Constraint) *unionFind {
 	uf := &unionFind{parent: make([]int32, n), rank: make([]uint8, n)}
 	for i := range uf.parent {
 		uf.parent[i] = int32(i)
@@ -22,9 +22,9 @@ func newUnionFind(n int, records []Record, cons []Constraint) *unionFind {
 	for _, c := range cons {
 		ids[c.A], ids[c.B] = nil, nil
 	}
-	for i := range records {
-		if _, ok := ids[records[i].ID]; ok {
-			ids[records[i].ID] = append(ids[records[i].ID], i)
+	for i := range n {
+		if k := id(i); hasKey(ids, k) {
+			ids[k] = append(ids[k], i)
 		}
 	}
 	uf.partners = make(map[int][]int)
@@ -93,4 +93,9 @@ func (uf *unionFind) union(a, b int) bool {
 		}
 	}
 	return true
+}
+
+func hasKey(m map[string][]int, k string) bool {
+	_, ok := m[k]
+	return ok
 }
