@@ -131,12 +131,23 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 	for i := range orders {
 		facts[i] = d.Digest(&orders[i])
 	}
-	return BuildDigested(customers, facts, opts)
+	return BuildDigested(&Digested{Customers: customers, Orders: facts}, opts)
 }
 
-// BuildDigested is Build from the orders' facts (made by an OrderDigester from the same
-// customers and options): the same profiles, without the whole orders in memory.
-func BuildDigested(customers []CustomerRecord, orders []OrderFacts, opts BuildOptions) (*BuildResult, error) {
+// Digested is what BuildDigested builds from: the customer records and the orders' facts
+// (made by an OrderDigester from the same customers and options).
+type Digested struct {
+	Customers []CustomerRecord
+	Orders    []OrderFacts
+}
+
+// BuildDigested is Build from the orders' facts: the same profiles, without the whole orders
+// in memory. It takes in's slices (leaving in empty) and drops them as it goes.
+func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
+	// Taken out of in, so that nothing else keeps them: the orders' facts are dropped before
+	// identity resolution, the customers once their identities are made.
+	customers, orders := in.Customers, in.Orders
+	in.Customers, in.Orders = nil, nil
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}

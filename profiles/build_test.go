@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -385,5 +387,44 @@ func TestSortFuncMatchesSlicesSortFunc(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("n=%d: %v, want %v", n, got, want)
 		}
+	}
+}
+
+// BuildDigested takes the orders' facts out of its input and drops them before it makes the
+// profiles (a large store's facts are hundreds of megabytes): by the first Flush, the facts'
+// array has been collected.
+func TestBuildDigestedDropsTheOrderFacts(t *testing.T) {
+	customers, orders := fixture()
+	opts := defaultOpts(t)
+	d := NewOrderDigester(customers, opts)
+	in := &Digested{Customers: customers, Orders: make([]OrderFacts, len(orders))}
+	for i := range orders {
+		in.Orders[i] = d.Digest(&orders[i])
+	}
+	var freed atomic.Bool
+	runtime.SetFinalizer(&in.Orders[0], func(*OrderFacts) { freed.Store(true) })
+	opts.Sink = func(int, int, *Profile) error { return nil }
+	opts.Flush = func([]int) error {
+		for range 50 {
+			if freed.Load() {
+				break
+			}
+			runtime.GC()
+			time.Sleep(10 * time.Millisecond)
+		}
+		return nil
+	}
+	res, err := BuildDigested(in, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Orders != nil || in.Customers != nil {
+		t.Fatal("BuildDigested left its input's slices in place")
+	}
+	if !freed.Load() {
+		t.Fatal("the orders' facts were still reachable while the profiles were made")
+	}
+	if res.Quality.Profiles == 0 {
+		t.Fatal("no profiles")
 	}
 }

@@ -483,16 +483,16 @@ func collect(tx *store.Tx, prefix string, skip func(key []byte) bool) (keys, val
 // encoded as it is made: the result's Profiles is nil (read them from the store), its Quality
 // counts them.
 func Rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions) (*profiles.BuildResult, error) {
-	customers, orders, err := loadDigested(st, opts)
+	in, err := loadDigested(st, opts)
 	if err != nil {
 		return nil, err
 	}
-	return rebuildDigested(ctx, st, opts, customers, orders)
+	return rebuildDigested(ctx, st, opts, in)
 }
 
 // loadDigested reads every stored customer, and the facts of every stored order (each order
 // decoded, digested and dropped on every core).
-func loadDigested(st *store.Store, opts profiles.BuildOptions) ([]profiles.CustomerRecord, []profiles.OrderFacts, error) {
+func loadDigested(st *store.Store, opts profiles.BuildOptions) (*profiles.Digested, error) {
 	var (
 		customers []profiles.CustomerRecord
 		orders    []profiles.OrderFacts
@@ -536,10 +536,10 @@ func loadDigested(st *store.Store, opts profiles.BuildOptions) ([]profiles.Custo
 		})
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("ingest: load records: %w", err)
+		return nil, fmt.Errorf("ingest: load records: %w", err)
 	}
 	_ = st.ReleaseMappedPages() // the rest of them (advisory)
-	return customers, orders, nil
+	return &profiles.Digested{Customers: customers, Orders: orders}, nil
 }
 
 // releaseRecords is how many records a rebuild decodes between two releases of the mapped
@@ -595,10 +595,10 @@ func rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions, c
 	for i := range orders {
 		facts[i] = d.Digest(&orders[i])
 	}
-	return rebuildDigested(ctx, st, opts, customers, facts)
+	return rebuildDigested(ctx, st, opts, &profiles.Digested{Customers: customers, Orders: facts})
 }
 
-func rebuildDigested(ctx context.Context, st *store.Store, opts profiles.BuildOptions, customers []profiles.CustomerRecord, orders []profiles.OrderFacts) (*profiles.BuildResult, error) {
+func rebuildDigested(ctx context.Context, st *store.Store, opts profiles.BuildOptions, in *profiles.Digested) (*profiles.BuildResult, error) {
 	cannot, err := unmerges(st)
 	if err != nil {
 		return nil, err
@@ -614,7 +614,7 @@ func rebuildDigested(ctx context.Context, st *store.Store, opts profiles.BuildOp
 	// every profile decoded (two to three times their encoding) nor every one encoded.
 	opts.Sink = w.sink
 	opts.Flush = w.flush
-	res, err := profiles.BuildDigested(customers, orders, opts)
+	res, err := profiles.BuildDigested(in, opts)
 	if err != nil {
 		return nil, err
 	}
