@@ -24,7 +24,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -498,35 +497,27 @@ func loadDigested(st *store.Store, opts profiles.BuildOptions) (*profiles.Digest
 		orders    []profiles.OrderFacts
 	)
 	err := st.View(func(tx *store.Tx) error {
-		ck, cv, err := collect(tx, customerPrefix, nil)
+		// The records are walked and decoded a batch at a time (not all collected first: 3M
+		// keys and values are 144 MB of slice headers), and the pages read are dropped from
+		// the process's memory after each batch (they stay in the page cache): a large
+		// store's data file is gigabytes.
+		release := tx.PageReleaser()
+		n, err := countPrefix(tx, customerPrefix, release)
 		if err != nil {
 			return err
 		}
-		// The decoded records' pages are dropped from the process's memory as the read goes
-		// (they stay in the page cache): a large store's data file is gigabytes.
-		release := tx.PageReleaser()
-		var decoded atomic.Int64
-		releaseEvery := func() {
-			if decoded.Add(1)%releaseRecords == 0 {
-				_ = release() // advisory: an error only leaves the pages mapped
-			}
-		}
-		customers = make([]profiles.CustomerRecord, len(cv))
-		if err := decodeAll(ck, cv, func(i int, v []byte) error {
-			releaseEvery()
+		customers = make([]profiles.CustomerRecord, n)
+		if err := decodeBatches(tx, customerPrefix, n, release, func(i int, v []byte) error {
 			return decodeLeanCustomer(v, &customers[i])
 		}); err != nil {
 			return err
 		}
-		ck, cv = nil, nil
 		d := profiles.NewOrderDigester(customers, opts)
-		ok, ov, err := collect(tx, orderPrefix, nil)
-		if err != nil {
+		if n, err = countPrefix(tx, orderPrefix, release); err != nil {
 			return err
 		}
-		orders = make([]profiles.OrderFacts, len(ov))
-		return decodeAll(ok, ov, func(i int, v []byte) error {
-			releaseEvery()
+		orders = make([]profiles.OrderFacts, n)
+		return decodeBatches(tx, orderPrefix, n, release, func(i int, v []byte) error {
 			var o profiles.OrderRecord
 			if err := decodeLeanOrder(v, &o); err != nil {
 				return err
@@ -542,9 +533,52 @@ func loadDigested(st *store.Store, opts profiles.BuildOptions) (*profiles.Digest
 	return &profiles.Digested{Customers: customers, Orders: orders}, nil
 }
 
-// releaseRecords is how many records a rebuild decodes between two releases of the mapped
-// pages.
+// releaseRecords is how many records a rebuild reads between two releases of the mapped
+// pages, and decodes at a time.
 const releaseRecords = 50_000
+
+// countPrefix counts the records under prefix, releasing the mapped pages as it goes.
+func countPrefix(tx *store.Tx, prefix string, release func() error) (int, error) {
+	n := 0
+	err := tx.ForEachPrefix(store.SourceRecords, []byte(prefix), func(_, _ []byte) error {
+		if n++; n%releaseRecords == 0 {
+			_ = release() // advisory: an error only leaves the pages mapped
+		}
+		return nil
+	})
+	return n, err
+}
+
+// decodeBatches walks the n records under prefix in key order and calls decode(i, value) for
+// the i-th, releaseRecords at a time on every core, releasing the mapped pages after each
+// batch. The first error (with its key) wins; more than n records is an error (a write
+// between the count and the walk, which one read transaction rules out).
+func decodeBatches(tx *store.Tx, prefix string, n int, release func() error, decode func(i int, v []byte) error) error {
+	keys := make([][]byte, 0, releaseRecords)
+	vals := make([][]byte, 0, releaseRecords)
+	base := 0
+	flush := func() error {
+		err := decodeAll(keys, vals, func(j int, v []byte) error { return decode(base+j, v) })
+		base += len(vals)
+		keys, vals = keys[:0], vals[:0]
+		_ = release() // advisory
+		return err
+	}
+	err := tx.ForEachPrefix(store.SourceRecords, []byte(prefix), func(k, v []byte) error {
+		if base+len(keys) >= n {
+			return fmt.Errorf("more records under %s than counted (%d)", prefix, n)
+		}
+		keys, vals = append(keys, k), append(vals, v)
+		if len(keys) == releaseRecords {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
 
 // RebuildAfter is Rebuild (its result has no Profiles either) right after the import run w, with nothing else written to the
 // store's records in between. When w kept its records (Keep), they are taken from memory as
