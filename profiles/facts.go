@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unique"
 
 	"github.com/shopspring/decimal"
 
@@ -81,8 +82,12 @@ func (d *OrderDigester) Digest(o *OrderRecord) OrderFacts {
 	f := OrderFacts{store: o.Store, id: o.ID, key: o.Ref().Key(), guest: o.IsGuest(), created: o.CreatedAt}
 	if f.guest {
 		r, countryPresent, countryValid := guestIdentity(o)
-		f.buyer = &guestBuyer{key: r.key, packed: packedIdentity(&r), quality: qualityOf(&r, countryPresent, countryValid)}
-	} else if !d.complete[f.key] {
+		f.buyer = &guestBuyer{key: f.key, packed: packedIdentity(&r), quality: qualityOf(&r, countryPresent, countryValid)}
+	} else {
+		// A customer's orders share one copy of its key (millions of orders are held).
+		f.key = unique.Make(f.key).Value()
+	}
+	if !f.guest && !d.complete[f.key] {
 		f.fill = fillOf(o)
 	}
 	if o.BrowserIP != "" && o.UserAgent != "" {
