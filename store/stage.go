@@ -201,6 +201,26 @@ func (g *Stage) Commit(ctx context.Context, fn func(tx *Tx) error) error {
 		if err != nil {
 			return err
 		}
+		// Freeing the old buckets reads every one of their pages (gigabytes for a large
+		// store): their mapping is dropped every 100 ms while it does, and once more at the
+		// end. bbolt cannot move the mapping before this function returns (it allocates pages
+		// only when the transaction commits), and the dropping stops before that.
+		release := tx.PageReleaser()
+		stop, stopped := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(stopped)
+			tick := time.NewTicker(100 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+					_ = release() // advisory
+				}
+			}
+		}()
+		defer func() { close(stop); <-stopped }()
 		for _, r := range g.replace {
 			name := []byte(r.Bucket)
 			if root.Bucket(name) == nil {
@@ -238,9 +258,7 @@ func (g *Stage) Commit(ctx context.Context, fn func(tx *Tx) error) error {
 		if err := tx.tx.DeleteBucket([]byte(stageRoot)); err != nil {
 			return err
 		}
-		// Freeing the old buckets read every one of their pages: drop them from the process's
-		// memory (advisory; the mapping cannot move before this transaction commits).
-		_ = tx.PageReleaser()()
+		_ = release() // advisory
 		if fn != nil {
 			return fn(tx)
 		}
