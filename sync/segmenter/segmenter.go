@@ -336,7 +336,11 @@ func diff(before, after []string) (entered, left []string) {
 func Memberships(st *store.Store) (map[string][]string, error) {
 	out := map[string][]string{}
 	err := st.View(func(tx *store.Tx) error {
+		release, n := tx.PageReleaser(), 0
 		return tx.ForEachPrefix(store.Memberships, []byte(memberPrefix), func(k, v []byte) error {
+			if n++; n%releaseProfiles == 0 {
+				_ = release() // advisory, as in LoadFeatures
+			}
 			var r Record
 			if err := codec.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("decode %s: %w", k, err)
@@ -345,6 +349,7 @@ func Memberships(st *store.Store) (map[string][]string, error) {
 			return nil
 		})
 	})
+	_ = st.ReleaseMappedPages() // advisory
 	return out, err
 }
 
