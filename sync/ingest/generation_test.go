@@ -15,12 +15,7 @@ import (
 // audit lines, unmerges, other indexes) and the bucket's sequence.
 func TestRebuildKeepsTheKeysItDoesNotOwn(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
-	cs, orders := records()
-	write(t, st, cs, orders)
-	if _, err := Rebuild(ctx, st, buildOpts(t)); err != nil {
-		t.Fatal(err)
-	}
+	st := rebuiltStore(t)
 	var seq uint64
 	if err := st.Update(ctx, func(tx *store.Tx) error {
 		var err error
@@ -78,12 +73,7 @@ func TestRebuildKeepsTheKeysItDoesNotOwn(t *testing.T) {
 // deleted by the next rebuild.
 func TestUnfinishedGenerationChangesNothing(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
-	cs, orders := records()
-	write(t, st, cs, orders)
-	if _, err := Rebuild(ctx, st, buildOpts(t)); err != nil {
-		t.Fatal(err)
-	}
+	st := rebuiltStore(t)
 	before, err := Lookup(st, "ann@example.org")
 	if err != nil {
 		t.Fatal(err)
@@ -131,4 +121,16 @@ func mkdirOld(dir string) error {
 	}
 	old := processStart.Add(-time.Hour)
 	return os.Chtimes(dir, old, old)
+}
+
+// rebuiltStore is a store with the test records, rebuilt once.
+func rebuiltStore(t *testing.T) *store.Store {
+	t.Helper()
+	st := openStore(t)
+	cs, orders := records()
+	write(t, st, cs, orders)
+	if _, err := Rebuild(context.Background(), st, buildOpts(t)); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
