@@ -34,4 +34,12 @@
 //   - The data file, its backups and restored copies are created with mode
 //     0600 (the file holds customer PII); Open tightens an existing file to
 //     0600 and creates a missing parent directory with mode 0700.
+//   - A write too large for one transaction (a rebuild's profiles) goes
+//     through a Stage: written over many transactions into the hidden
+//     "_stage" bucket and swapped in by one, so readers see either the old
+//     generation or the new one, never a mix; a crash leaves the old one.
+//   - Pages read through the memory map stay resident until released:
+//     full scans call Tx.PageReleaser (or Store.ReleaseMappedPages) so that
+//     a large data file does not count as the process's memory. The
+//     mapping is never released while bbolt may move it.
 package store
