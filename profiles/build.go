@@ -1,9 +1,11 @@
 package profiles
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -131,14 +133,19 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 	for i := range orders {
 		facts[i] = d.Digest(&orders[i])
 	}
-	return BuildDigested(&Digested{Customers: customers, Orders: facts}, opts)
+	in, err := d.Digested(customers, facts)
+	if err != nil {
+		return nil, err
+	}
+	return BuildDigested(in, opts)
 }
 
-// Digested is what BuildDigested builds from: the customer records and the orders' facts
-// (made by an OrderDigester from the same customers and options).
+// Digested is what BuildDigested builds from: the customer records and the orders' facts,
+// made by an OrderDigester from the same customers and options (OrderDigester.Digested).
 type Digested struct {
 	Customers []CustomerRecord
 	Orders    []OrderFacts
+	facts     *factArena // the records of Orders
 }
 
 // BuildDigested is Build from the orders' facts: the same profiles, without the whole orders
@@ -146,8 +153,14 @@ type Digested struct {
 func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 	// Taken out of in, so that nothing else keeps them: the orders' facts are dropped before
 	// identity resolution, the customers once their identities are made.
-	customers, orders := in.Customers, in.Orders
-	in.Customers, in.Orders = nil, nil
+	customers, orders, facts := in.Customers, in.Orders, in.facts
+	in.Customers, in.Orders, in.facts = nil, nil, nil
+	if facts == nil {
+		if len(orders) > 0 {
+			return nil, errors.New("profiles: orders digested without their digester (use OrderDigester.Digested)")
+		}
+		facts = newFactArena()
+	}
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
@@ -159,12 +172,12 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 		return cmp.Or(cmp.Compare(a.Store, b.Store), cmp.Compare(a.ID, b.ID))
 	})
 	sortFunc(orders, func(a, b *OrderFacts) int {
-		return cmp.Or(cmp.Compare(a.store, b.store), cmp.Compare(a.id, b.id))
+		return cmp.Or(cmp.Compare(facts.stores[a.store], facts.stores[b.store]), bytes.Compare(facts.id(a), facts.id(b)))
 	})
 
 	// The orders grouped by identity key, and each group's account orders newest first, for
 	// filling empty customer fields.
-	byKey := groupOrders(orders)
+	byKey := groupOrders(orders, facts)
 	byCustomer := newAccountOrders(byKey)
 	// known holds, per group, whether the account with the group's key has its identity: set
 	// for every customer record (a deleted one too: its orders make no stub), then for each
@@ -212,7 +225,10 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 		if c.Deleted {
 			continue
 		}
-		r := customerIdentity(c, orders, byCustomer.of(customerGroup[ci]), q)
+		r, err := customerIdentity(c, orders, facts, byCustomer.of(customerGroup[ci]), q)
+		if err != nil {
+			return nil, err
+		}
 		addIdentity(&r, customerGroup[ci])
 	}
 	// Customers known only through their orders (an orders export, or orders that arrived
@@ -224,22 +240,32 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 			continue
 		}
 		known[grp] = true
-		stub := CustomerRecord{Store: o.store, ID: strings.TrimPrefix(o.key, o.store+"/"+KindCustomer+"/")}
-		r := customerIdentity(stub, orders, byCustomer.of(grp), q)
+		store := facts.stores[o.store]
+		stub := CustomerRecord{Store: store, ID: strings.TrimPrefix(string(facts.key(o)), store+"/"+KindCustomer+"/")}
+		r, err := customerIdentity(stub, orders, facts, byCustomer.of(grp), q)
+		if err != nil {
+			return nil, err
+		}
 		addIdentity(&r, grp)
 	}
+	// The buyers of guest orders: their packed identities stay in the arena (a guest order's
+	// key is its buyer's).
 	for i := range orders {
-		if b := orders[i].buyer; b != nil {
-			grp := byKey.groupOf[i]
-			if b.key != orders[i].key { // never for a digested order, whose key is its buyer's
-				grp = byKey.find(b.key)
-			}
-			keys = append(keys, b.key)
-			packed = append(packed, b.packed)
-			identityGroup = append(identityGroup, grp)
-			q.identity(b.quality)
-			orders[i].buyer = nil
+		if !orders[i].guest {
+			continue
 		}
+		rec, err := facts.record(&orders[i])
+		if err != nil { // only a bug can get here: the record was written by this build's digester
+			return nil, fmt.Errorf("profiles: order %d: %w", i, err)
+		}
+		b, bq, err := readBuyer(rec.rest)
+		if err != nil {
+			return nil, fmt.Errorf("profiles: buyer of order %d: %w", i, err)
+		}
+		keys = append(keys, string(rec.key))
+		packed = append(packed, b)
+		identityGroup = append(identityGroup, byKey.groupOf[i])
+		q.identity(bq)
 	}
 	// identityOf holds, per group, the last identity with the group's key (-1 for none).
 	identityOf := make([]int32, byKey.len())
@@ -288,14 +314,13 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 	}
 	next = nil
 	byKey.groupOf = nil // not read past here
-	// From here on an order is only its profile's: its date, "store/id" and money, packed;
-	// the rest of its facts (keys, fill data) is dropped before identity resolution.
-	merging := make([][]byte, len(orders))
+	// From here on an order is only its profile's: its date, "store/id" and money, read from
+	// its record; the rest of its facts is dropped before identity resolution.
+	merging := make([]mergeRef, len(orders))
 	for i := range orders {
-		merging[i] = packMergeOrder(&orders[i])
-		orders[i] = OrderFacts{}
+		merging[i] = mergeRef{at: orders[i].at, store: orders[i].store}
 	}
-	orders, byKey.orders = nil, nil
+	orders, byKey.orders, byKey.facts = nil, nil, nil
 
 	res, err := identity.ResolveSource(&identitySource{keys: keys, packed: packed, tokenStart: tokenStart, tokens: tokens}, opts.Identity)
 	tokenStart, tokens = nil, nil
@@ -342,7 +367,7 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 		}
 		own := make([]mergeOrder, len(oi))
 		for j, o := range oi {
-			if err := unpackMergeOrder(merging[o], wq.intern, &own[j]); err != nil { // only a bug can get here
+			if err := facts.mergeOrder(merging[o], wq.intern, &own[j]); err != nil { // only a bug can get here
 				return fmt.Errorf("profiles: order %d of %s: %w", o, p.ID, err)
 			}
 		}
@@ -521,7 +546,7 @@ func profileIDOfKey(key string) string {
 	return "p_" + hex.EncodeToString(h[:8])
 }
 
-func customerIdentity(c CustomerRecord, orders []OrderFacts, own []int32, q *qualityCounter) identityRec {
+func customerIdentity(c CustomerRecord, orders []OrderFacts, facts *factArena, own []int32, q *qualityCounter) (identityRec, error) {
 	r := identityRec{
 		ref: c.Ref(), updated: c.UpdatedAt, trusted: 2, locale: c.Locale, birth: c.BirthDate,
 		consent: c.Consent, tags: c.Tags, created: c.CreatedAt,
@@ -535,14 +560,21 @@ func customerIdentity(c CustomerRecord, orders []OrderFacts, own []int32, q *qua
 	// Fill what the customer record leaves empty from the most recent order that has it.
 	for _, oi := range own {
 		o := &orders[oi]
-		f := o.fill
-		if f == nil {
+		if !o.fill {
 			continue
+		}
+		rec, err := facts.record(o)
+		if err != nil { // only a bug can get here: the record was written by this build's digester
+			return r, fmt.Errorf("profiles: order %d: %w", oi, err)
+		}
+		f, err := readFill(rec.rest)
+		if err != nil {
+			return r, fmt.Errorf("profiles: order %d: %w", oi, err)
 		}
 		osrc := "" // the order's source, made when a field is taken from it
 		from := func(tag string) string {
 			if osrc == "" {
-				osrc = o.store + "/order/" + o.id
+				osrc = facts.stores[o.store] + "/order/" + string(rec.id)
 			}
 			if tag == "" {
 				return osrc
@@ -561,8 +593,8 @@ func customerIdentity(c CustomerRecord, orders []OrderFacts, own []int32, q *qua
 			phone, r.sources.phone = f.phone, from(f.phoneTag)
 			r.filledBy++
 		}
-		if addr.IsZero() && f.addr != nil {
-			addr, r.sources.address = *f.addr, from(f.addrTag)
+		if addr.IsZero() && !f.addr.IsZero() {
+			addr, r.sources.address = f.addr, from(f.addrTag)
 			r.filledBy++
 		}
 		if email == "" && f.email != "" {
@@ -572,7 +604,7 @@ func customerIdentity(c CustomerRecord, orders []OrderFacts, own []int32, q *qua
 	}
 	present, valid := fillIdentity(&r, first, last, email, phone, addr)
 	q.identity(qualityOf(&r, present, valid))
-	return r
+	return r, nil
 }
 
 // guestIdentity is the cleaned identity behind a guest order, and whether its raw country

@@ -397,9 +397,13 @@ func TestBuildDigestedDropsTheOrderFacts(t *testing.T) {
 	customers, orders := fixture()
 	opts := defaultOpts(t)
 	d := NewOrderDigester(customers, opts)
-	in := &Digested{Customers: customers, Orders: make([]OrderFacts, len(orders))}
+	facts := make([]OrderFacts, len(orders))
 	for i := range orders {
-		in.Orders[i] = d.Digest(&orders[i])
+		facts[i] = d.Digest(&orders[i])
+	}
+	in, err := d.Digested(customers, facts)
+	if err != nil {
+		t.Fatal(err)
 	}
 	var freed atomic.Bool
 	runtime.SetFinalizer(&in.Orders[0], func(*OrderFacts) { freed.Store(true) })

@@ -196,28 +196,25 @@ type mergeOrder struct {
 	money   orderMoneyFacts
 }
 
-// packMergeOrder packs what a profile's merge reads of an order: its date (zone kept), its
-// "store/id" and its packed money. A rebuild holds these, not the orders' facts, from
-// identity resolution on.
-func packMergeOrder(o *OrderFacts) []byte {
-	var scratch [256]byte
-	b := appendTime(scratch[:0], o.created)
-	b = binary.AppendUvarint(b, uint64(len(o.store)+1+len(o.id)))
-	b = append(append(append(b, o.store...), '/'), o.id...)
-	b = append(b, o.money...)
-	return append(make([]byte, 0, len(b)), b...)
+// mergeRef is where a merge order is: its record in the arena and its store.
+type mergeRef struct {
+	at    uint64
+	store uint32
 }
 
-// unpackMergeOrder is packMergeOrder's inverse; the money's strings are interned through
-// intern.
-func unpackMergeOrder(b []byte, intern func([]byte) string, o *mergeOrder) error {
-	r := packReader{b: b}
+// mergeOrder reads what a profile's merge reads of an order from its record; the money's
+// strings are interned through intern.
+func (a *factArena) mergeOrder(ref mergeRef, intern func([]byte) string, o *mergeOrder) error {
+	rec, err := a.record(&OrderFacts{at: ref.at})
+	if err != nil {
+		return err
+	}
+	r := packReader{b: rec.created}
 	o.created = r.time()
-	o.ref = r.string()
 	if r.bad {
 		return errPacked
 	}
-	var err error
-	o.money, err = unpackMoney(b[r.i:], intern)
+	o.ref = a.stores[ref.store] + "/" + string(rec.id)
+	o.money, err = unpackMoney(rec.money, intern)
 	return err
 }

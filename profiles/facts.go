@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unique"
 
 	"github.com/shopspring/decimal"
 
@@ -16,45 +15,31 @@ import (
 // OrderFacts is what Build keeps of one order: the key of the identity behind it, what it can
 // fill in its customer's empty fields, the buyer of a guest order already cleaned, its weak
 // evidence, and its money and summary inputs worked out. A rebuild holds every order at once,
-// so it holds these (a few hundred bytes) rather than whole records (lines, two addresses, a
-// user agent): an OrderDigester makes them as the orders are read, on every core.
+// so it holds these rather than whole records (lines, two addresses, a user agent): an
+// OrderDigester makes them as the orders are read, on every core. The struct holds no
+// pointer: the variable part is a record in its digester's factArena (factarena.go).
 type OrderFacts struct {
-	store, id string
-	key       string // the identity's SourceRef key
-	guest     bool
-	created   time.Time
-	// fill is set for an account order whose customer record leaves a contact field empty
-	// (or that has no customer record at all).
-	fill *orderFill
-	// buyer is set for a guest order.
-	buyer *guestBuyer
 	// Weak evidence, hashed as identity resolution compares it (identity.IPUserAgentToken,
 	// ShippingToken); 0 when the order has none. The shipping address counts only with an
 	// ip|ua token.
 	ipua, shipping uint64
-	// money is the packed orderMoneyFacts (factpack.go): the compact order without its id
-	// and date, refunds in the base currency, unrounded spend per product type, shipping
-	// country.
-	money []byte
+	// at is where the order's record is in the arena (factArena.add).
+	at uint64
+	// created is the order's date, as Unix seconds and nanoseconds (the record keeps its
+	// zone).
+	created     int64
+	createdNsec int32
+	store       uint32 // index in the arena's stores
+	guest       bool
+	// fill is set for an account order whose customer record leaves a contact field empty
+	// (or that has no customer record at all), and that offers one: the record ends with the
+	// offer. A guest order's record ends with its buyer.
+	fill bool
 }
 
-// orderFill is what one order offers an account's empty contact fields, in the order Build
-// takes them: billing before shipping, the order's own phone last.
-type orderFill struct {
-	first, firstTag string
-	last, lastTag   string
-	phone, phoneTag string
-	addr            *Address
-	addrTag         string
-	email           string
-}
-
-// guestBuyer is the cleaned identity behind a guest order: its key, packed, and its quality
-// counts.
-type guestBuyer struct {
-	key     string
-	packed  []byte
-	quality identityQuality
+// compareCreated compares the dates of a and b (as time.Time.Compare does).
+func (a *OrderFacts) compareCreated(b *OrderFacts) int {
+	return cmp.Or(cmp.Compare(a.created, b.created), cmp.Compare(a.createdNsec, b.createdNsec))
 }
 
 // OrderDigester makes OrderFacts. It is made from the customers, so that orders keep fill data
@@ -62,11 +47,13 @@ type guestBuyer struct {
 type OrderDigester struct {
 	opts     BuildOptions
 	complete map[string]bool // customer key -> the record has every contact field
+	arena    *factArena
+	err      error // the first error of a Digest (guarded by arena.mu)
 }
 
 // NewOrderDigester returns a digester for orders of these customers (the same the Build gets).
 func NewOrderDigester(customers []CustomerRecord, opts BuildOptions) *OrderDigester {
-	d := &OrderDigester{opts: opts, complete: make(map[string]bool, len(customers))}
+	d := &OrderDigester{opts: opts, complete: make(map[string]bool, len(customers)), arena: newFactArena()}
 	for i := range customers {
 		c := &customers[i]
 		full := c.Deleted || c.FirstName != "" && c.LastName != "" && c.Email != "" && c.Phone != "" &&
@@ -76,19 +63,19 @@ func NewOrderDigester(customers []CustomerRecord, opts BuildOptions) *OrderDiges
 	return d
 }
 
-// Digest returns the facts of one order.
+// Digest returns the facts of one order. Safe for concurrent use.
 func (d *OrderDigester) Digest(o *OrderRecord) OrderFacts {
 	opts := d.opts
-	f := OrderFacts{store: o.Store, id: o.ID, key: o.Ref().Key(), guest: o.IsGuest(), created: o.CreatedAt}
+	f := OrderFacts{guest: o.IsGuest(), created: o.CreatedAt.Unix(), createdNsec: int32(o.CreatedAt.Nanosecond())}
+	idKey := o.Ref().Key()
+	var scratch [1024]byte
+	rest := scratch[:0]
 	if f.guest {
 		r, countryPresent, countryValid := guestIdentity(o)
-		f.buyer = &guestBuyer{key: f.key, packed: packedIdentity(&r), quality: qualityOf(&r, countryPresent, countryValid)}
-	} else {
-		// A customer's orders share one copy of its key (millions of orders are held).
-		f.key = unique.Make(f.key).Value()
-	}
-	if !f.guest && !d.complete[f.key] {
-		f.fill = fillOf(o)
+		var pscratch [512]byte
+		rest = appendBuyer(rest, packIdentity(pscratch[:0], &r), qualityOf(&r, countryPresent, countryValid))
+	} else if !d.complete[idKey] {
+		rest, f.fill = appendFill(rest, o)
 	}
 	if o.BrowserIP != "" && o.UserAgent != "" {
 		f.ipua = identity.IPUserAgentToken(o.BrowserIP + "|" + o.UserAgent + "|" + o.CreatedAt.UTC().Format(time.DateOnly))
@@ -136,37 +123,34 @@ func (d *OrderDigester) Digest(o *OrderRecord) OrderFacts {
 	}
 	c.At = time.Time{} // made again from created
 	mf.compact = c
-	f.money = slices.Clip(packMoney(make([]byte, 0, 64), &mf))
+	var mscratch [256]byte
+	money := packMoney(mscratch[:0], &mf)
+	var rscratch [2048]byte
+	var err error
+	f.store, f.at, err = d.arena.add(o.Store, appendFactRecord(rscratch[:0], o.ID, idKey, o.CreatedAt, money, rest))
+	if err != nil {
+		d.fail(err)
+	}
 	return f
 }
 
-// fillOf is what an account order offers its customer's empty fields.
-func fillOf(o *OrderRecord) *orderFill {
-	var f orderFill
-	for _, a := range [...]struct {
-		addr *Address
-		tag  string
-	}{{&o.Billing, "billing"}, {&o.Shipping, "shipping"}} {
-		if f.first == "" && a.addr.FirstName != "" {
-			f.first, f.firstTag = a.addr.FirstName, a.tag
-		}
-		if f.last == "" && a.addr.LastName != "" {
-			f.last, f.lastTag = a.addr.LastName, a.tag
-		}
-		if f.phone == "" && a.addr.Phone != "" {
-			f.phone, f.phoneTag = a.addr.Phone, a.tag
-		}
-		if f.addr == nil && !a.addr.IsZero() {
-			addr := *a.addr
-			f.addr, f.addrTag = &addr, a.tag
-		}
+// fail records the first error of a Digest, for Digested to return.
+func (d *OrderDigester) fail(err error) {
+	d.arena.mu.Lock()
+	defer d.arena.mu.Unlock()
+	if d.err == nil {
+		d.err = err
 	}
-	f.email = o.Email
-	if f.phone == "" && o.Phone != "" {
-		f.phone = o.Phone
+}
+
+// Digested returns what BuildDigested builds from: these customers (the ones d was made
+// from) and the facts d made of their orders.
+func (d *OrderDigester) Digested(customers []CustomerRecord, orders []OrderFacts) (*Digested, error) {
+	d.arena.mu.Lock()
+	err := d.err
+	d.arena.mu.Unlock()
+	if err != nil {
+		return nil, err
 	}
-	if f == (orderFill{}) {
-		return nil
-	}
-	return &f
+	return &Digested{Customers: customers, Orders: orders, facts: d.arena}, nil
 }

@@ -1,10 +1,10 @@
 package profiles
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // The structures of a rebuild that say which orders and identities go together. A big store
@@ -12,9 +12,10 @@ import (
 // CSR layout: the items of group g are items[start[g]:start[g+1]]) rather than maps of
 // strings and slices, so they are small and the collector has no pointers in them to scan.
 
-// orderGroups groups the orders by identity key (OrderFacts.key).
+// orderGroups groups the orders by identity key (the key of their records).
 type orderGroups struct {
 	orders []OrderFacts
+	facts  *factArena
 	// start holds where each group begins in items, and len(items) last. The groups are in
 	// increasing key order.
 	start []int32
@@ -24,17 +25,18 @@ type orderGroups struct {
 	groupOf []int32
 }
 
-// groupOrders groups orders by key. len(orders) must fit in an int32.
-func groupOrders(orders []OrderFacts) *orderGroups {
-	g := &orderGroups{orders: orders, items: make([]int32, len(orders)), groupOf: make([]int32, len(orders))}
+// groupOrders groups orders (their records in facts) by key. len(orders) must fit in an
+// int32.
+func groupOrders(orders []OrderFacts, facts *factArena) *orderGroups {
+	g := &orderGroups{orders: orders, facts: facts, items: make([]int32, len(orders)), groupOf: make([]int32, len(orders))}
 	for i := range g.items {
 		g.items[i] = int32(i)
 	}
 	slices.SortFunc(g.items, func(a, b int32) int {
-		return cmp.Or(strings.Compare(orders[a].key, orders[b].key), cmp.Compare(a, b))
+		return cmp.Or(bytes.Compare(facts.key(&orders[a]), facts.key(&orders[b])), cmp.Compare(a, b))
 	})
 	for j, oi := range g.items {
-		if j == 0 || orders[oi].key != orders[g.items[j-1]].key {
+		if j == 0 || !bytes.Equal(facts.key(&orders[oi]), facts.key(&orders[g.items[j-1]])) {
 			g.start = append(g.start, int32(j))
 		}
 		g.groupOf[oi] = int32(len(g.start) - 1)
@@ -48,8 +50,8 @@ func (g *orderGroups) len() int { return len(g.start) - 1 }
 
 // find returns the group of the orders with this key, or -1 when no order has it.
 func (g *orderGroups) find(key string) int32 {
-	i, ok := slices.BinarySearchFunc(g.start[:g.len()], key, func(s int32, key string) int {
-		return strings.Compare(g.orders[g.items[s]].key, key)
+	i, ok := slices.BinarySearchFunc(g.start[:g.len()], []byte(key), func(s int32, key []byte) int {
+		return bytes.Compare(g.facts.key(&g.orders[g.items[s]]), key)
 	})
 	if !ok {
 		return -1
@@ -88,7 +90,7 @@ func newAccountOrders(g *orderGroups) *accountOrders {
 		a.end[grp] = w
 		// From the orders in increasing index order, with the comparison and the (unstable)
 		// algorithm that always ordered them: orders made at the same time stay in that order.
-		slices.SortFunc(a.items[a.start[grp]:w], func(x, y int32) int { return orders[y].created.Compare(orders[x].created) })
+		slices.SortFunc(a.items[a.start[grp]:w], func(x, y int32) int { return orders[y].compareCreated(&orders[x]) })
 	}
 	return a
 }

@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -10,14 +11,26 @@ import (
 // orders newest first; find and of know no group for a key no order has.
 func TestOrderGroups(t *testing.T) {
 	at := func(d int) time.Time { return time.Date(2024, 1, d, 0, 0, 0, 0, time.UTC) }
-	orders := []OrderFacts{
-		{key: "s/customer/2", created: at(1)},
-		{key: "s/guest_order/9", guest: true, created: at(5)},
-		{key: "s/customer/1", created: at(2)},
-		{key: "s/customer/2", created: at(3)},
-		{key: "s/customer/2", created: at(2)},
+	facts := newFactArena()
+	var orders []OrderFacts
+	for i, o := range []struct {
+		key     string
+		guest   bool
+		created time.Time
+	}{
+		{"s/customer/2", false, at(1)},
+		{"s/guest_order/9", true, at(5)},
+		{"s/customer/1", false, at(2)},
+		{"s/customer/2", false, at(3)},
+		{"s/customer/2", false, at(2)},
+	} {
+		store, rec, err := facts.add("s", appendFactRecord(nil, strconv.Itoa(i), o.key, o.created, nil, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		orders = append(orders, OrderFacts{at: rec, store: store, guest: o.guest, created: o.created.Unix()})
 	}
-	g := groupOrders(orders)
+	g := groupOrders(orders, facts)
 	if g.len() != 3 {
 		t.Fatalf("%d groups, want 3", g.len())
 	}

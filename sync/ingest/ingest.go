@@ -495,6 +495,7 @@ func loadDigested(st *store.Store, opts profiles.BuildOptions) (*profiles.Digest
 	var (
 		customers []profiles.CustomerRecord
 		orders    []profiles.OrderFacts
+		d         *profiles.OrderDigester
 	)
 	err := st.View(func(tx *store.Tx) error {
 		// The records are walked and decoded a batch at a time (not all collected first: 3M
@@ -512,7 +513,7 @@ func loadDigested(st *store.Store, opts profiles.BuildOptions) (*profiles.Digest
 		}); err != nil {
 			return err
 		}
-		d := profiles.NewOrderDigester(customers, opts)
+		d = profiles.NewOrderDigester(customers, opts)
 		if n, err = countPrefix(tx, orderPrefix, release); err != nil {
 			return err
 		}
@@ -530,7 +531,11 @@ func loadDigested(st *store.Store, opts profiles.BuildOptions) (*profiles.Digest
 		return nil, fmt.Errorf("ingest: load records: %w", err)
 	}
 	_ = st.ReleaseMappedPages() // the rest of them (advisory)
-	return &profiles.Digested{Customers: customers, Orders: orders}, nil
+	in, err := d.Digested(customers, orders)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: load records: %w", err)
+	}
+	return in, nil
 }
 
 // releaseRecords is how many records a rebuild reads between two releases of the mapped
@@ -629,7 +634,11 @@ func rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions, c
 	for i := range orders {
 		facts[i] = d.Digest(&orders[i])
 	}
-	return rebuildDigested(ctx, st, opts, &profiles.Digested{Customers: customers, Orders: facts})
+	in, err := d.Digested(customers, facts)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: rebuild: %w", err)
+	}
+	return rebuildDigested(ctx, st, opts, in)
 }
 
 func rebuildDigested(ctx context.Context, st *store.Store, opts profiles.BuildOptions, in *profiles.Digested) (*profiles.BuildResult, error) {
