@@ -62,8 +62,9 @@ func (ft *features) blockingKeys(r int, dst []uint64) []uint64 {
 	add := func(kind byte, parts ...string) {
 		dst = append(dst, keyHash(kind, parts...)<<recBits|uint64(r))
 	}
-	firsts, lasts := ft.get(r, fFirst), ft.get(r, fLast)
-	pcs, births := ft.get(r, fPostcode), ft.get(r, fBirth)
+	var bf, bl, bp, bb, br, bv [maxValuesPerField]string
+	firsts, lasts := ft.get(&bf, r, fFirst), ft.get(&bl, r, fLast)
+	pcs, births := ft.get(&bp, r, fPostcode), ft.get(&bb, r, fBirth)
 	for _, l := range lasts {
 		for _, pc := range pcs {
 			add(kLastPostcode, prefix(l, 4), pc)
@@ -72,7 +73,7 @@ func (ft *features) blockingKeys(r int, dst []uint64) []uint64 {
 			add(kBirthInitial, b, l[:1])
 		}
 	}
-	regions := ft.get(r, fRegion)
+	regions := ft.get(&br, r, fRegion)
 	for _, f := range firsts {
 		for _, b := range births {
 			add(kFirstBirth, f, b)
@@ -94,11 +95,11 @@ func (ft *features) blockingKeys(r int, dst []uint64) []uint64 {
 		}
 	}
 	for _, pc := range pcs {
-		for _, sn := range ft.get(r, fStreetNo) {
+		for _, sn := range ft.get(&bv, r, fStreetNo) {
 			add(kPostcodeNo, pc, sn)
 		}
 	}
-	for _, ph := range ft.get(r, fPhone) {
+	for _, ph := range ft.get(&bv, r, fPhone) {
 		ini := ""
 		if len(lasts) > 0 {
 			ini = lasts[0][:1]
@@ -108,10 +109,10 @@ func (ft *features) blockingKeys(r int, dst []uint64) []uint64 {
 			add(kPhoneInitial, ph, "f"+firsts[0][:1])
 		}
 	}
-	for _, e := range ft.get(r, fEmail) {
+	for _, e := range ft.get(&bv, r, fEmail) {
 		add(kEmail, e)
 	}
-	for _, o := range ft.get(r, fOther) {
+	for _, o := range ft.get(&bv, r, fOther) {
 		add(kOther, o)
 	}
 	return dst
@@ -147,8 +148,9 @@ func deterministicLinks(ft *features, opts Options) []Pair {
 			continue
 		}
 		var entries []uint64
+		var buf [maxValuesPerField]string
 		for r := 0; r < ft.n; r++ {
-			for _, v := range ft.get(r, f) {
+			for _, v := range ft.get(&buf, r, f) {
 				if f == fPhone && len(v) < 7 {
 					continue
 				}
@@ -311,8 +313,9 @@ func (ft *features) identicalRecords(nw int) []int32 {
 				continue
 			}
 			h := newHasher()
+			var buf [maxValuesPerField]string
 			for f := 0; f < nF; f++ {
-				for _, v := range ft.get(r, f) {
+				for _, v := range ft.get(&buf, r, f) {
 					h.writeString(v)
 					h.writeByte(0)
 				}
@@ -353,16 +356,17 @@ func (ft *features) identicalRecords(nw int) []int32 {
 }
 
 func (ft *features) identifying(r int) bool {
-	if len(ft.get(r, fEmail)) > 0 || len(ft.get(r, fPhone)) > 0 || len(ft.get(r, fOther)) > 0 {
+	if ft.count(r, fEmail) > 0 || ft.count(r, fPhone) > 0 || ft.count(r, fOther) > 0 {
 		return true
 	}
-	return len(ft.get(r, fFirst)) > 0 && len(ft.get(r, fLast)) > 0 &&
-		(len(ft.get(r, fPostcode)) > 0 || len(ft.get(r, fAddr1)) > 0)
+	return ft.count(r, fFirst) > 0 && ft.count(r, fLast) > 0 &&
+		(ft.count(r, fPostcode) > 0 || ft.count(r, fAddr1) > 0)
 }
 
 func (ft *features) sameValues(a, b int) bool {
+	var ba, bb [maxValuesPerField]string
 	for f := 0; f < nF; f++ {
-		if !slices.Equal(ft.get(a, f), ft.get(b, f)) {
+		if !slices.Equal(ft.get(&ba, a, f), ft.get(&bb, b, f)) {
 			return false
 		}
 	}

@@ -302,17 +302,27 @@ func (ft *features) compare(a, b int) uint64 {
 	// empty on either side is level 0 (as bestLevel says) without looking at the values.
 	ca, cb := ft.cum[a*(nF+1):(a+1)*(nF+1)], ft.cum[b*(nF+1):(b+1)*(nF+1)]
 	sa, sb := ft.start[a], ft.start[b]
-	va, vb := ft.vals[a>>featChunkBits], ft.vals[b>>featChunkBits]
+	ka, kb := &ft.chunks[a>>featChunkBits], &ft.chunks[b>>featChunkBits]
+	var bufA, bufB [maxValuesPerField]string
 	for f := 0; f < nF; f++ {
 		if ca[f] == ca[f+1] || cb[f] == cb[f+1] {
 			continue
 		}
-		l := bestLevel(f, va[sa+uint32(ca[f]):sa+uint32(ca[f+1])], vb[sb+uint32(cb[f]):sb+uint32(cb[f+1])])
+		va := bufA[:0]
+		for _, u := range ka.refs[sa+uint32(ca[f]) : sa+uint32(ca[f+1])] {
+			va = append(va, ka.value(u))
+		}
+		vb := bufB[:0]
+		for _, u := range kb.refs[sb+uint32(cb[f]) : sb+uint32(cb[f+1])] {
+			vb = append(vb, kb.value(u))
+		}
+		l := bestLevel(f, va, vb)
 		v |= uint64(l) << (4 * f)
 	}
 	lf, ll := level(v, fFirst), level(v, fLast)
 	if lf != 0 && ll != 0 && (lf < nameSwapped || ll < nameSwapped) {
-		fa, la, fb, lb := ft.get(a, fFirst), ft.get(a, fLast), ft.get(b, fFirst), ft.get(b, fLast)
+		var bfa, bla, bfb, blb [maxValuesPerField]string
+		fa, la, fb, lb := ft.get(&bfa, a, fFirst), ft.get(&bla, a, fLast), ft.get(&bfb, b, fFirst), ft.get(&blb, b, fLast)
 		if maxJW(fa, lb) >= 0.94 && maxJW(la, fb) >= 0.94 {
 			v = setLevel(v, fFirst, max(lf, nameSwapped))
 			v = setLevel(v, fLast, max(ll, nameSwapped))
@@ -394,7 +404,8 @@ func allASCII(v []string) bool {
 // deterministic links through shared addresses or numbers (test@example.com, a shared work
 // address, a family phone); such pairs are left to the probabilistic model.
 func (ft *features) namesConflict(a, b int) bool {
-	fa, la, fb, lb := ft.get(a, fFirst), ft.get(a, fLast), ft.get(b, fFirst), ft.get(b, fLast)
+	var bfa, bla, bfb, blb [maxValuesPerField]string
+	fa, la, fb, lb := ft.get(&bfa, a, fFirst), ft.get(&bla, a, fLast), ft.get(&bfb, b, fFirst), ft.get(&blb, b, fLast)
 	if !allASCII(fa) || !allASCII(la) || !allASCII(fb) || !allASCII(lb) {
 		return false
 	}
@@ -409,7 +420,8 @@ func (ft *features) namesConflict(a, b int) bool {
 // namesAgree: some first or last name agrees (jw >= 0.88), possibly swapped. A shared phone
 // number links deterministically only with it (numbers are recycled and shared in families).
 func (ft *features) namesAgree(a, b int) bool {
-	fa, la, fb, lb := ft.get(a, fFirst), ft.get(a, fLast), ft.get(b, fFirst), ft.get(b, fLast)
+	var bfa, bla, bfb, blb [maxValuesPerField]string
+	fa, la, fb, lb := ft.get(&bfa, a, fFirst), ft.get(&bla, a, fLast), ft.get(&bfb, b, fFirst), ft.get(&blb, b, fLast)
 	return maxJW(fa, fb) >= 0.88 && maxJW(la, lb) >= 0.88 ||
 		maxJW(fa, lb) >= 0.88 && maxJW(la, fb) >= 0.88
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // Field indexes in comparison order (same order as AllFields).
@@ -31,27 +32,60 @@ const (
 )
 
 // features holds the normalised values of every record in flat arrays, the values per chunk of
-// 8192 records: record r's values of field f are
-// vals[r>>featChunkBits][start[r]+cum[r*(nF+1)+f] : start[r]+cum[r*(nF+1)+f+1]].
+// 8192 records: record r's values of field f are the values at
+// chunks[r>>featChunkBits].refs[start[r]+cum[r*(nF+1)+f] : start[r]+cum[r*(nF+1)+f+1]].
+// A big store has tens of millions of values: they are kept as the bytes of each chunk's
+// distinct values and uint32 references, with no pointer per value (as strings, their
+// headers alone were 300 MB at 1M customers, and the collector marked every one).
 type features struct {
-	n     int
-	vals  [][]string
-	start []uint32
-	cum   []uint8
+	n      int
+	chunks []valueChunk
+	start  []uint32
+	cum    []uint8
 	// weak evidence
 	weakStart []uint32 // into weak, n+1
 	weak      []uint64 // hashed tokens; ip|ua|day tokens have the top bit set
 	last4     []int16  // phone last 4 + 1, 0 = none
 }
 
-func (ft *features) get(r, f int) []string {
+// valueChunk holds the values of a chunk of records: value slot i is distinct value refs[i],
+// data[bounds[refs[i]]:bounds[refs[i]+1]].
+type valueChunk struct {
+	data   []byte
+	bounds []uint32
+	refs   []uint32
+}
+
+// get returns record r's values of field f, in buf: the strings share the chunk's bytes,
+// which are never changed once built.
+func (ft *features) get(buf *[maxValuesPerField]string, r, f int) []string {
 	base := r * (nF + 1)
-	s, vals := ft.start[r], ft.vals[r>>featChunkBits]
-	return vals[s+uint32(ft.cum[base+f]) : s+uint32(ft.cum[base+f+1])]
+	c := &ft.chunks[r>>featChunkBits]
+	s := ft.start[r]
+	refs := c.refs[s+uint32(ft.cum[base+f]) : s+uint32(ft.cum[base+f+1])]
+	for i, u := range refs {
+		buf[i] = c.value(u)
+	}
+	return buf[:len(refs)]
+}
+
+// count returns how many values of field f record r has.
+func (ft *features) count(r, f int) int {
+	base := r * (nF + 1)
+	return int(ft.cum[base+f+1]) - int(ft.cum[base+f])
+}
+
+// value returns distinct value u.
+func (c *valueChunk) value(u uint32) string {
+	lo, hi := c.bounds[u], c.bounds[u+1]
+	if lo == hi {
+		return ""
+	}
+	return unsafe.String(&c.data[lo], int(hi-lo))
 }
 
 type chunkFeatures struct {
-	vals  []string
+	vals  valueChunk
 	start []uint32
 	cum   []uint8
 	weak  []uint64
@@ -81,20 +115,23 @@ func buildFeatures(src Source, nWorkers int) *features {
 		p.wst = make([]uint32, 0, hi-lo)
 		p.last4 = make([]int16, 0, hi-lo)
 		var tmp [nF][]string
-		intern := make(map[string]string)
+		intern := make(map[string]uint32) // value -> its index in p.vals
+		p.vals.bounds = append(p.vals.bounds, 0)
 		for r := lo; r < hi; r++ {
 			rec := src.Record(r)
 			normaliseRecord(&rec, &tmp)
-			p.start = append(p.start, uint32(len(p.vals)))
+			p.start = append(p.start, uint32(len(p.vals.refs)))
 			p.cum = append(p.cum, 0)
 			for f := 0; f < nF; f++ {
 				for _, v := range tmp[f] {
-					if s, ok := intern[v]; ok {
-						v = s
-					} else {
-						intern[v] = v
+					u, ok := intern[v]
+					if !ok {
+						u = uint32(len(p.vals.bounds) - 1)
+						intern[v] = u
+						p.vals.data = append(p.vals.data, v...)
+						p.vals.bounds = append(p.vals.bounds, uint32(len(p.vals.data)))
 					}
-					p.vals = append(p.vals, v)
+					p.vals.refs = append(p.vals.refs, u)
 				}
 				p.cum = append(p.cum, uint8(int(p.cum[len(p.cum)-1])+len(tmp[f])))
 			}
@@ -122,12 +159,13 @@ func buildFeatures(src Source, nWorkers int) *features {
 			}
 			p.last4 = append(p.last4, l4)
 		}
-		p.vals = slices.Clone(p.vals) // no append slack kept for the whole run
+		// No append slack kept for the whole run.
+		p.vals = valueChunk{data: slices.Clone(p.vals.data), bounds: slices.Clone(p.vals.bounds), refs: slices.Clone(p.vals.refs)}
 	})
 	ft := &features{n: n}
 	var nv, nw int
 	for i := range parts {
-		nv += len(parts[i].vals)
+		nv += len(parts[i].vals.refs)
 		nw += len(parts[i].weak)
 	}
 	ft.start = make([]uint32, 0, n)
@@ -142,7 +180,7 @@ func buildFeatures(src Source, nWorkers int) *features {
 		for _, s := range p.wst {
 			ft.weakStart = append(ft.weakStart, s+wb)
 		}
-		ft.vals = append(ft.vals, p.vals) // kept per chunk: no copy of all the strings
+		ft.chunks = append(ft.chunks, p.vals) // kept per chunk: no copy of all the values
 		ft.cum = append(ft.cum, p.cum...)
 		ft.weak = append(ft.weak, p.weak...)
 		ft.last4 = append(ft.last4, p.last4...)
