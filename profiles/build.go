@@ -133,18 +133,18 @@ func Build(customers []CustomerRecord, orders []OrderRecord, opts BuildOptions) 
 	for i := range orders {
 		facts[i] = d.Digest(&orders[i])
 	}
-	in, err := d.Digested(customers, facts)
+	in, err := d.Digested(facts)
 	if err != nil {
 		return nil, err
 	}
 	return BuildDigested(in, opts)
 }
 
-// Digested is what BuildDigested builds from: the customer records and the orders' facts,
-// made by an OrderDigester from the same customers and options (OrderDigester.Digested).
+// Digested is what BuildDigested builds from (OrderDigester.Digested): the customer records,
+// packed, and the facts of their orders made by an OrderDigester with the same options.
 type Digested struct {
-	Customers []CustomerRecord
 	Orders    []OrderFacts
+	customers *CustomerPacker
 	facts     *factArena // the records of Orders
 }
 
@@ -153,23 +153,31 @@ type Digested struct {
 func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 	// Taken out of in, so that nothing else keeps them: the orders' facts are dropped before
 	// identity resolution, the customers once their identities are made.
-	customers, orders, facts := in.Customers, in.Orders, in.facts
-	in.Customers, in.Orders, in.facts = nil, nil, nil
-	if facts == nil {
+	customers, orders, facts := in.customers, in.Orders, in.facts
+	in.customers, in.Orders, in.facts = nil, nil, nil
+	if facts == nil || customers == nil {
 		if len(orders) > 0 {
 			return nil, errors.New("profiles: orders digested without their digester (use OrderDigester.Digested)")
 		}
-		facts = newFactArena()
+		facts, customers = newFactArena(), NewCustomerPacker(0)
 	}
+	ncust := len(customers.packs)
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
 	// Orders and identities are indexed by int32 (identity.Resolve takes fewer than 16M).
-	if len(orders) > math.MaxInt32 || len(customers) > math.MaxInt32-len(orders) {
-		return nil, fmt.Errorf("profiles: %d customers and %d orders: too many for one build", len(customers), len(orders))
+	if len(orders) > math.MaxInt32 || ncust > math.MaxInt32-len(orders) {
+		return nil, fmt.Errorf("profiles: %d customers and %d orders: too many for one build", ncust, len(orders))
 	}
-	sortFunc(customers, func(a, b *CustomerRecord) int {
-		return cmp.Or(cmp.Compare(a.Store, b.Store), cmp.Compare(a.ID, b.ID))
+	// The customers' slots in (store, id) order.
+	byID := make([]int32, ncust)
+	for i := range byID {
+		byID[i] = int32(i)
+	}
+	slices.SortFunc(byID, func(a, b int32) int {
+		pa, pb := &customers.packs[a], &customers.packs[b]
+		return cmp.Or(cmp.Compare(customers.arena.stores[pa.store], customers.arena.stores[pb.store]),
+			bytes.Compare(customers.id(int(a)), customers.id(int(b))))
 	})
 	sortFunc(orders, func(a, b *OrderFacts) int {
 		return cmp.Or(cmp.Compare(facts.stores[a.store], facts.stores[b.store]), bytes.Compare(facts.id(a), facts.id(b)))
@@ -183,10 +191,10 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 	// for every customer record (a deleted one too: its orders make no stub), then for each
 	// stub as it is made.
 	known := make([]bool, byKey.len())
-	customerGroup := make([]int32, len(customers)) // each customer's group, -1 when it has no orders
-	for ci := range customers {
-		grp := byKey.find(customers[ci].Ref().Key())
-		customerGroup[ci] = grp
+	customerGroup := make([]int32, ncust) // each customer's group (by position in byID), -1 when it has no orders
+	for k, ci := range byID {
+		grp := byKey.find(customers.key(int(ci)))
+		customerGroup[k] = grp
 		if grp >= 0 {
 			known[grp] = true
 		}
@@ -195,8 +203,8 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 	// Every identity, counted first so that its slices are allocated once: they are the
 	// largest structures of a rebuild, and growing them by appends held two copies at a time.
 	nids := 0
-	for _, c := range customers {
-		if !c.Deleted {
+	for i := range customers.packs {
+		if !customers.packs[i].deleted {
 			nids++
 		}
 	}
@@ -221,16 +229,21 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 		identityGroup = append(identityGroup, grp)
 	}
 	q := newQualityCounter()
-	for ci, c := range customers {
-		if c.Deleted {
+	for k, ci := range byID {
+		if customers.packs[ci].deleted {
 			continue
 		}
-		r, err := customerIdentity(c, orders, facts, byCustomer.of(customerGroup[ci]), q)
+		c, err := customers.unpack(int(ci))
+		if err != nil { // only a bug can get here: the customer was packed by this build's packer
+			return nil, err
+		}
+		r, err := customerIdentity(c, orders, facts, byCustomer.of(customerGroup[k]), q)
 		if err != nil {
 			return nil, err
 		}
-		addIdentity(&r, customerGroup[ci])
+		addIdentity(&r, customerGroup[k])
 	}
+	// customers, byID and customerGroup are not read past here: the customers' records go.
 	// Customers known only through their orders (an orders export, or orders that arrived
 	// before their customer record): the account identity comes from the newest order.
 	for i := range orders {

@@ -401,7 +401,7 @@ func TestBuildDigestedDropsTheOrderFacts(t *testing.T) {
 	for i := range orders {
 		facts[i] = d.Digest(&orders[i])
 	}
-	in, err := d.Digested(customers, facts)
+	in, err := d.Digested(facts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,7 +422,7 @@ func TestBuildDigestedDropsTheOrderFacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.Orders != nil || in.Customers != nil {
+	if in.Orders != nil || in.customers != nil {
 		t.Fatal("BuildDigested left its input's slices in place")
 	}
 	if !freed.Load() {

@@ -45,22 +45,37 @@ func (a *OrderFacts) compareCreated(b *OrderFacts) int {
 // OrderDigester makes OrderFacts. It is made from the customers, so that orders keep fill data
 // only for accounts with an empty contact field; safe for concurrent use.
 type OrderDigester struct {
-	opts     BuildOptions
-	complete map[string]bool // customer key -> the record has every contact field
-	arena    *factArena
-	err      error // the first error of a Digest (guarded by arena.mu)
+	opts      BuildOptions
+	customers *CustomerPacker
+	arena     *factArena
+	err       error // the first error of a Digest (guarded by arena.mu)
 }
 
 // NewOrderDigester returns a digester for orders of these customers (the same the Build gets).
 func NewOrderDigester(customers []CustomerRecord, opts BuildOptions) *OrderDigester {
-	d := &OrderDigester{opts: opts, complete: make(map[string]bool, len(customers)), arena: newFactArena()}
+	p := NewCustomerPacker(len(customers))
 	for i := range customers {
-		c := &customers[i]
-		full := c.Deleted || c.FirstName != "" && c.LastName != "" && c.Email != "" && c.Phone != "" &&
-			len(c.Addresses) > 0 && !c.Addresses[0].IsZero()
-		d.complete[c.Ref().Key()] = full
+		if err := p.Put(i, &customers[i]); err != nil {
+			d := &OrderDigester{opts: opts, customers: p, arena: newFactArena()}
+			d.fail(err)
+			return d
+		}
+	}
+	d, err := p.OrderDigester(opts)
+	if err != nil { // only for a slot not set, and every one is
+		d = &OrderDigester{opts: opts, customers: p, arena: newFactArena()}
+		d.fail(err)
 	}
 	return d
+}
+
+// OrderDigester returns a digester for orders of the customers packed by p, every slot of
+// which must be set. p is the digester's from then on.
+func (p *CustomerPacker) OrderDigester(opts BuildOptions) (*OrderDigester, error) {
+	if err := p.index(); err != nil {
+		return nil, err
+	}
+	return &OrderDigester{opts: opts, customers: p, arena: newFactArena()}, nil
 }
 
 // Digest returns the facts of one order. Safe for concurrent use.
@@ -74,7 +89,7 @@ func (d *OrderDigester) Digest(o *OrderRecord) OrderFacts {
 		r, countryPresent, countryValid := guestIdentity(o)
 		var pscratch [512]byte
 		rest = appendBuyer(rest, packIdentity(pscratch[:0], &r), qualityOf(&r, countryPresent, countryValid))
-	} else if !d.complete[idKey] {
+	} else if !d.customers.complete(idKey) {
 		rest, f.fill = appendFill(rest, o)
 	}
 	if o.BrowserIP != "" && o.UserAgent != "" {
@@ -143,14 +158,14 @@ func (d *OrderDigester) fail(err error) {
 	}
 }
 
-// Digested returns what BuildDigested builds from: these customers (the ones d was made
-// from) and the facts d made of their orders.
-func (d *OrderDigester) Digested(customers []CustomerRecord, orders []OrderFacts) (*Digested, error) {
+// Digested returns what BuildDigested builds from: the customers d was made from and the
+// facts d made of their orders.
+func (d *OrderDigester) Digested(orders []OrderFacts) (*Digested, error) {
 	d.arena.mu.Lock()
 	err := d.err
 	d.arena.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	return &Digested{Customers: customers, Orders: orders, facts: d.arena}, nil
+	return &Digested{customers: d.customers, Orders: orders, facts: d.arena}, nil
 }

@@ -493,9 +493,8 @@ func Rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions) (
 // decoded, digested and dropped on every core).
 func loadDigested(st *store.Store, opts profiles.BuildOptions) (*profiles.Digested, error) {
 	var (
-		customers []profiles.CustomerRecord
-		orders    []profiles.OrderFacts
-		d         *profiles.OrderDigester
+		orders []profiles.OrderFacts
+		d      *profiles.OrderDigester
 	)
 	err := st.View(func(tx *store.Tx) error {
 		// The records are walked and decoded a batch at a time (not all collected first: 3M
@@ -507,13 +506,21 @@ func loadDigested(st *store.Store, opts profiles.BuildOptions) (*profiles.Digest
 		if err != nil {
 			return err
 		}
-		customers = make([]profiles.CustomerRecord, n)
+		// Each customer is packed as it is decoded (profiles.CustomerPacker): a million
+		// customers held as records were 650 MB.
+		customers := profiles.NewCustomerPacker(n)
 		if err := decodeBatches(tx, customerPrefix, n, release, func(i int, v []byte) error {
-			return decodeLeanCustomer(v, &customers[i])
+			var c profiles.CustomerRecord
+			if err := decodeLeanCustomer(v, &c); err != nil {
+				return err
+			}
+			return customers.Put(i, &c)
 		}); err != nil {
 			return err
 		}
-		d = profiles.NewOrderDigester(customers, opts)
+		if d, err = customers.OrderDigester(opts); err != nil {
+			return err
+		}
 		if n, err = countPrefix(tx, orderPrefix, release); err != nil {
 			return err
 		}
@@ -531,7 +538,7 @@ func loadDigested(st *store.Store, opts profiles.BuildOptions) (*profiles.Digest
 		return nil, fmt.Errorf("ingest: load records: %w", err)
 	}
 	_ = st.ReleaseMappedPages() // the rest of them (advisory)
-	in, err := d.Digested(customers, orders)
+	in, err := d.Digested(orders)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: load records: %w", err)
 	}
@@ -634,7 +641,7 @@ func rebuild(ctx context.Context, st *store.Store, opts profiles.BuildOptions, c
 	for i := range orders {
 		facts[i] = d.Digest(&orders[i])
 	}
-	in, err := d.Digested(customers, facts)
+	in, err := d.Digested(facts)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: rebuild: %w", err)
 	}

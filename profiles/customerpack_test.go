@@ -1,0 +1,89 @@
+package profiles
+
+import (
+	"hash/maphash"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// A packed customer unpacks to what Build reads of it: every field, the default address only.
+func TestCustomerPackRoundTrips(t *testing.T) {
+	zone := time.FixedZone("", -5*3600)
+	full := CustomerRecord{
+		Store: "shop", ID: "7", Email: "Ann@Example.com", Phone: "+1 212 555 0100", FirstName: "Ann", LastName: "Lee",
+		Addresses: []Address{{FirstName: "Ann", Address1: "1 Main St", City: "New York", Region: "NY", Postcode: "10001", Country: "US", Phone: "555"},
+			{City: "Boston"}},
+		Locale: "en-US", Consent: Consent{State: "subscribed", OptInType: "single_opt_in", UpdatedAt: time.Date(2024, 1, 2, 3, 4, 5, 6, zone)},
+		Tags: []string{"vip", "wholesale"}, BirthDate: "1990-04-01",
+		CreatedAt: time.Date(2020, 5, 6, 7, 8, 9, 0, time.UTC), UpdatedAt: time.Date(2024, 6, 1, 0, 0, 0, 0, zone),
+	}
+	for _, c := range []CustomerRecord{full, {Store: "other", ID: "8", Deleted: true}, {Store: "shop", ID: "9", Addresses: []Address{{}}}} {
+		p := NewCustomerPacker(1)
+		if err := p.Put(0, &c); err != nil {
+			t.Fatal(err)
+		}
+		got, err := p.unpack(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := c
+		if len(want.Addresses) > 1 {
+			want.Addresses = want.Addresses[:1]
+		}
+		for _, ts := range [][2]time.Time{{got.CreatedAt, want.CreatedAt}, {got.UpdatedAt, want.UpdatedAt}, {got.Consent.UpdatedAt, want.Consent.UpdatedAt}} {
+			_, go1 := ts[0].Zone()
+			_, wo := ts[1].Zone()
+			if !ts[0].Equal(ts[1]) || go1 != wo {
+				t.Fatalf("time %v, want %v", ts[0], ts[1])
+			}
+		}
+		got.CreatedAt, got.UpdatedAt, got.Consent.UpdatedAt = want.CreatedAt, want.UpdatedAt, want.Consent.UpdatedAt
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("unpacked %+v\nwant     %+v", got, want)
+		}
+		b := packCustomer(nil, &c)
+		for n := range len(b) {
+			if _, err := unpackCustomer(b[:n]); err == nil {
+				t.Fatalf("a customer cut to %d of %d bytes unpacked", n, len(b))
+			}
+		}
+	}
+}
+
+// complete knows a customer with every contact field (or deleted) by its key, and no other:
+// not one with an empty field, not an unknown key; with duplicate keys the last one wins.
+// It holds when every key shares one hash too.
+func TestCustomerPackerComplete(t *testing.T) {
+	for _, collide := range []bool{false, true} {
+		if collide {
+			hashCustomerKey = func(maphash.Seed, string) uint64 { return 42 }
+		}
+		addr := []Address{{Address1: "1 Main St"}}
+		customers := []CustomerRecord{
+			{Store: "a", ID: "1", Email: "x@y.z", Phone: "1", FirstName: "A", LastName: "B", Addresses: addr},
+			{Store: "a", ID: "2", Email: "x@y.z", FirstName: "A", LastName: "B", Addresses: addr}, // no phone
+			{Store: "b", ID: "1", Deleted: true},
+			{Store: "a", ID: "3", Email: "x@y.z", Phone: "1", FirstName: "A", LastName: "B", Addresses: addr},
+			{Store: "a", ID: "3", Email: "x@y.z", Phone: "1", FirstName: "A", LastName: "B"}, // the same key again, no address
+		}
+		d := NewOrderDigester(customers, BuildOptions{})
+		for key, want := range map[string]bool{"a/customer/1": true, "a/customer/2": false, "b/customer/1": true,
+			"a/customer/3": false, "a/customer/4": false, "c/customer/1": false, "a/guest_order/1": false} {
+			if got := d.customers.complete(key); got != want {
+				t.Errorf("collide %v: complete(%q) = %v, want %v", collide, key, got, want)
+			}
+		}
+		hashCustomerKey = maphash.String
+	}
+	p := NewCustomerPacker(2)
+	if err := p.Put(0, &CustomerRecord{Store: "a", ID: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.OrderDigester(BuildOptions{}); err == nil {
+		t.Fatal("a packer with a slot never set made a digester")
+	}
+	if err := p.Put(2, &CustomerRecord{}); err == nil {
+		t.Fatal("a slot out of range was accepted")
+	}
+}
