@@ -271,7 +271,11 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 		if err != nil { // only a bug can get here: the record was written by this build's digester
 			return nil, fmt.Errorf("profiles: order %d: %w", i, err)
 		}
-		b, bq, err := readBuyer(rec.rest)
+		bq, at, err := readBuyer(rec.rest)
+		if err != nil {
+			return nil, fmt.Errorf("profiles: buyer of order %d: %w", i, err)
+		}
+		b, err := facts.buyer(at)
 		if err != nil {
 			return nil, fmt.Errorf("profiles: buyer of order %d: %w", i, err)
 		}
@@ -331,9 +335,10 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 	// its record; the rest of its facts is dropped before identity resolution.
 	merging := make([]mergeRef, len(orders))
 	for i := range orders {
-		merging[i] = mergeRef{at: orders[i].at, store: orders[i].store}
+		merging[i] = mergeRef{at: orders[i].mergeAt, store: orders[i].store}
 	}
 	orders, byKey.orders, byKey.facts = nil, nil, nil
+	facts.recs = byteArena{}
 
 	res, err := identity.ResolveSource(&identitySource{keys: keys, packed: packed, tokenStart: tokenStart, tokens: tokens}, opts.Identity)
 	tokenStart, tokens = nil, nil
@@ -458,6 +463,7 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 			}
 		}
 	}
+	facts.merges = byteArena{} // every profile is made
 	for _, c := range counts {
 		q.unconverted += c.unconverted
 		q.withOrders += c.withOrders

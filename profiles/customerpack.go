@@ -117,7 +117,7 @@ func (p *CustomerPacker) unpack(i int) (CustomerRecord, error) {
 	if !pk.set {
 		return CustomerRecord{}, fmt.Errorf("profiles: customer slot %d was never set", i)
 	}
-	c, err := unpackCustomer(p.arena.chunks[pk.at>>32][uint32(pk.at):])
+	c, err := unpackCustomer(p.arena.recs.from(pk.at))
 	if err != nil {
 		return c, fmt.Errorf("profiles: customer %d: %w", i, err)
 	}
@@ -128,7 +128,7 @@ func (p *CustomerPacker) unpack(i int) (CustomerRecord, error) {
 // id returns customer i's id, as bytes of its record.
 func (p *CustomerPacker) id(i int) []byte {
 	pk := &p.packs[i]
-	r := packReader{b: p.arena.chunks[pk.at>>32][uint32(pk.at):]}
+	r := packReader{b: p.arena.recs.from(pk.at)}
 	return r.bytes()
 }
 

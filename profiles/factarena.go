@@ -15,80 +15,121 @@ import (
 // a dozen heap objects and pointers per order (strings, a fill struct, a packed buyer, packed
 // money), the largest part of the rebuild's heap and most of the collector's work: it marks
 // every pointer of the live heap at every cycle. An OrderFacts is now a small pointer-free
-// struct, and the variable part of each order is one record appended to a factArena, large
-// pointer-free chunks the collector does not look into.
+// struct, and the variable part of each order is in byteArenas, large pointer-free chunks the
+// collector does not look into, in three parts that live as long as they are read:
+//
+//   - recs: what makes the identities (id, key, fill offer, where the buyer is), dropped
+//     before identity resolution;
+//   - merges: what each profile's merge reads (date, id, money), dropped once the profiles
+//     are made;
+//   - buyers: a guest order's buyer, packed: the identity itself, kept to the end (the merge
+//     audit reads its source).
 
-// factChunk is the size of a factArena's chunks.
-const factChunk = 1 << 20
+// arenaChunk is the size of a byteArena's chunks.
+const arenaChunk = 1 << 20
 
-// factArena holds the records of an OrderDigester's orders, and the names of their stores.
-// Appends are safe for concurrent use; reads are for after the last append.
-type factArena struct {
-	mu     sync.Mutex
+// byteArena holds records in large chunks. A record is found by the handle add returns: its
+// chunk in the high 32 bits, its offset in the low ones. It is not synchronized.
+type byteArena struct {
 	chunks [][]byte
-	stores []string
-	store  map[string]uint32
 }
 
-func newFactArena() *factArena { return &factArena{store: map[string]uint32{}} }
-
-// add appends one record of an order of this store. It returns the store's index (the store
-// is added the first time) and where the record is: its chunk in the high 32 bits, its
-// offset in the low ones.
-func (a *factArena) add(store string, rec []byte) (uint32, uint64, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	si, ok := a.store[store]
-	if !ok {
-		if len(a.stores) == math.MaxUint32 {
-			return 0, 0, fmt.Errorf("profiles: more than %d stores", math.MaxUint32)
-		}
-		si = uint32(len(a.stores))
-		a.stores, a.store[store] = append(a.stores, store), si
-	}
+// add appends one record.
+func (a *byteArena) add(rec []byte) (uint64, error) {
 	last := len(a.chunks) - 1
 	if last < 0 || cap(a.chunks[last])-len(a.chunks[last]) < len(rec) {
 		if len(a.chunks) == math.MaxUint32 {
-			return 0, 0, fmt.Errorf("profiles: more than %d chunks of order facts", math.MaxUint32)
+			return 0, fmt.Errorf("profiles: more than %d chunks of records", math.MaxUint32)
 		}
-		a.chunks = append(a.chunks, make([]byte, 0, max(factChunk, len(rec))))
+		a.chunks = append(a.chunks, make([]byte, 0, max(arenaChunk, len(rec))))
 		last++
 	}
 	off := len(a.chunks[last])
 	a.chunks[last] = append(a.chunks[last], rec...)
-	return si, uint64(last)<<32 | uint64(off), nil
+	return uint64(last)<<32 | uint64(off), nil
 }
 
-// factRecord is an order's record, its fields in the order they are written. It ends with
-// the fill (an account order's offer to its customer's empty fields) or the buyer (a guest
-// order's identity), when the order has one.
+// from returns the bytes from record h to the end of its chunk.
+func (a *byteArena) from(h uint64) []byte { return a.chunks[h>>32][uint32(h):] }
+
+// factArena holds the records of an OrderDigester's orders (or a CustomerPacker's
+// customers, in recs only), and the names of their stores. Appends are safe for concurrent
+// use; reads are for after the last append.
+type factArena struct {
+	mu                   sync.Mutex
+	recs, merges, buyers byteArena
+	stores               []string
+	store                map[string]uint32
+}
+
+func newFactArena() *factArena { return &factArena{store: map[string]uint32{}} }
+
+// storeIndex returns the index of a store's name, adding it the first time. a.mu is held.
+func (a *factArena) storeIndex(store string) (uint32, error) {
+	si, ok := a.store[store]
+	if !ok {
+		if len(a.stores) == math.MaxUint32 {
+			return 0, fmt.Errorf("profiles: more than %d stores", math.MaxUint32)
+		}
+		si = uint32(len(a.stores))
+		a.stores, a.store[store] = append(a.stores, store), si
+	}
+	return si, nil
+}
+
+// add appends one record of this store to recs. It returns the store's index and where the
+// record is.
+func (a *factArena) add(store string, rec []byte) (uint32, uint64, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	si, err := a.storeIndex(store)
+	if err != nil {
+		return 0, 0, err
+	}
+	at, err := a.recs.add(rec)
+	return si, at, err
+}
+
+// addOrder appends an order's records: rec to recs, merge to merges, and buyer (when not
+// nil) to buyers, where rec's last 8 bytes are set to say. It returns the store's index and
+// where rec and merge are.
+func (a *factArena) addOrder(store string, rec, merge, buyer []byte) (si uint32, at, mergeAt uint64, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if si, err = a.storeIndex(store); err != nil {
+		return 0, 0, 0, err
+	}
+	if buyer != nil {
+		b, err := a.buyers.add(buyer)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		binary.LittleEndian.PutUint64(rec[len(rec)-8:], b)
+	}
+	if at, err = a.recs.add(rec); err != nil {
+		return 0, 0, 0, err
+	}
+	mergeAt, err = a.merges.add(merge)
+	return si, at, mergeAt, err
+}
+
+// factRecord is an order's record in recs: its id, its identity key and, when it has one,
+// its fill (an account order's offer to its customer's empty fields) or its buyer (a guest
+// order's identity: quality counts, then where the packed identity is in buyers, 8 bytes):
 //
-//	id, key, created (appendTime), money (packMoney), then
+//	id, key, rest
 //	fill:  first, firstTag, last, lastTag, phone, phoneTag, email, addrTag, 10 address fields
-//	buyer: packed identity, quality (packQuality)
+//	buyer: quality (packQuality), buyers handle (little-endian uint64)
 type factRecord struct {
 	id, key []byte
-	created []byte // appendTime's bytes, its length byte first
-	money   []byte
 	rest    []byte // fill or buyer
 }
 
 // record returns the record of f.
 func (a *factArena) record(f *OrderFacts) (factRecord, error) {
-	r := packReader{b: a.chunks[f.at>>32][uint32(f.at):]}
+	r := packReader{b: a.recs.from(f.at)}
 	var rec factRecord
-	rec.id, rec.key = r.bytes(), r.bytes()
-	start := r.i
-	if n := int(r.byte()); n > 0 && !r.bad {
-		if n > len(r.b)-r.i {
-			r.bad = true
-		} else {
-			r.i += n
-		}
-	}
-	rec.created = r.b[start:min(r.i, len(r.b))]
-	rec.money = r.bytes()
-	rec.rest = r.bytes()
+	rec.id, rec.key, rec.rest = r.bytes(), r.bytes(), r.bytes()
 	if r.bad {
 		return factRecord{}, errPacked
 	}
@@ -97,24 +138,30 @@ func (a *factArena) record(f *OrderFacts) (factRecord, error) {
 
 // id returns the order id of f; nil for a corrupt record (only a bug can make one).
 func (a *factArena) id(f *OrderFacts) []byte {
-	r := packReader{b: a.chunks[f.at>>32][uint32(f.at):]}
+	r := packReader{b: a.recs.from(f.at)}
 	return r.bytes()
 }
 
 // key returns the identity key of f; nil for a corrupt record.
 func (a *factArena) key(f *OrderFacts) []byte {
-	r := packReader{b: a.chunks[f.at>>32][uint32(f.at):]}
+	r := packReader{b: a.recs.from(f.at)}
 	r.bytes()
 	return r.bytes()
 }
 
 // appendFactRecord appends an order's record to b.
-func appendFactRecord(b []byte, id, key string, created time.Time, money, rest []byte) []byte {
+func appendFactRecord(b []byte, id, key string, rest []byte) []byte {
 	b = appendString(b, id)
 	b = appendString(b, key)
-	b = appendTime(b, created)
-	b = appendBytes(b, money)
 	return appendBytes(b, rest)
+}
+
+// appendMergeRecord appends what a profile's merge reads of an order to b: its date (zone
+// kept), its id and its packed money.
+func appendMergeRecord(b []byte, created time.Time, id string, money []byte) []byte {
+	b = appendTime(b, created)
+	b = appendString(b, id)
+	return appendBytes(b, money)
 }
 
 func appendBytes(b, v []byte) []byte {
@@ -222,21 +269,31 @@ func addressFields(a *Address) [10]*string {
 	return [10]*string{&a.FirstName, &a.LastName, &a.Company, &a.Address1, &a.Address2, &a.City, &a.Region, &a.Postcode, &a.Country, &a.Phone}
 }
 
-// appendBuyer appends a guest order's cleaned buyer: its packed identity and quality counts.
-func appendBuyer(b []byte, packed []byte, q identityQuality) []byte {
-	b = appendBytes(b, packed)
-	return packQuality(b, q)
+// appendBuyer appends a guest order's buyer to a record's rest: its quality counts and 8
+// bytes for where its packed identity is (set by factArena.addOrder).
+func appendBuyer(b []byte, q identityQuality) []byte {
+	b = packQuality(b, q)
+	return append(b, make([]byte, 8)...)
 }
 
-// readBuyer is appendBuyer's inverse; packed is a slice of b.
-func readBuyer(b []byte) (packed []byte, q identityQuality, err error) {
+// readBuyer is appendBuyer's inverse: the quality counts and where the packed identity is.
+func readBuyer(b []byte) (q identityQuality, at uint64, err error) {
 	r := packReader{b: b}
-	packed = r.bytes()
 	q = readQuality(&r)
-	if r.bad || r.i != len(b) {
-		return nil, identityQuality{}, errPacked
+	if r.bad || len(b)-r.i != 8 {
+		return identityQuality{}, 0, errPacked
 	}
-	return packed, q, nil
+	return q, binary.LittleEndian.Uint64(b[r.i:]), nil
+}
+
+// buyer returns the packed identity at h in buyers.
+func (a *factArena) buyer(h uint64) ([]byte, error) {
+	r := packReader{b: a.buyers.from(h)}
+	b := r.bytes()
+	if r.bad {
+		return nil, errPacked
+	}
+	return b[:len(b):len(b)], nil
 }
 
 func packQuality(b []byte, q identityQuality) []byte {

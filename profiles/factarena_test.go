@@ -28,7 +28,8 @@ func TestOrderFactsHoldNoPointer(t *testing.T) {
 	check(reflect.TypeFor[OrderFacts](), "OrderFacts")
 }
 
-// A record keeps the order's id, key, date and money, and its fill or buyer, across chunks.
+// An order's records keep its id, key and fill or buyer (in recs), its date and money (in
+// merges) and its buyer's packed identity (in buyers), across chunks.
 func TestFactRecordsRoundTrip(t *testing.T) {
 	facts := newFactArena()
 	o := &OrderRecord{
@@ -42,30 +43,41 @@ func TestFactRecordsRoundTrip(t *testing.T) {
 		t.Fatal("an order with contact fields offered no fill")
 	}
 	q := identityQuality{emailPresent: true, postcode: true, countryValid: true, emailFlags: normalize.EmailFlags(3), filledBy: 2}
-	buyer := appendBuyer(nil, []byte("packed identity"), q)
-	var ats []uint64
-	big := make([]byte, factChunk-10) // forces the next record into a new chunk
-	for i, rest := range [][]byte{fill, big, buyer} {
-		store, at, err := facts.add("shop", appendFactRecord(nil, o.ID, "shop/customer/7", o.CreatedAt, []byte{byte(i)}, rest))
+	big := make([]byte, arenaChunk-10) // forces the next record into a new chunk
+	type added struct{ at, mergeAt uint64 }
+	var ats []added
+	for i, rest := range [][]byte{fill, big, appendBuyer(nil, q)} {
+		var buyer []byte
+		if i == 2 {
+			buyer = appendBytes(nil, []byte("packed identity"))
+		}
+		store, at, mergeAt, err := facts.addOrder("shop", appendFactRecord(nil, o.ID, "shop/customer/7", rest),
+			appendMergeRecord(nil, o.CreatedAt, o.ID, []byte{byte(i)}), buyer)
 		if err != nil || store != 0 {
 			t.Fatalf("add: store %d, %v", store, err)
 		}
-		ats = append(ats, at)
+		ats = append(ats, added{at, mergeAt})
 	}
-	if len(facts.chunks) < 2 || ats[2]>>32 == ats[0]>>32 {
+	if len(facts.recs.chunks) < 2 || ats[2].at>>32 == ats[0].at>>32 {
 		t.Fatalf("records at %x: the large one did not move the next to a new chunk", ats)
 	}
 	recs := make([]factRecord, len(ats))
 	for i, at := range ats {
-		rec, err := facts.record(&OrderFacts{at: at})
+		f := &OrderFacts{at: at.at}
+		rec, err := facts.record(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if string(rec.id) != "1001" || string(rec.key) != "shop/customer/7" || !reflect.DeepEqual(rec.money, []byte{byte(i)}) {
-			t.Fatalf("record %d = id %q key %q money %v", i, rec.id, rec.key, rec.money)
+		if string(rec.id) != "1001" || string(rec.key) != "shop/customer/7" {
+			t.Fatalf("record %d = id %q key %q", i, rec.id, rec.key)
 		}
-		if string(facts.id(&OrderFacts{at: at})) != "1001" || string(facts.key(&OrderFacts{at: at})) != "shop/customer/7" {
+		if string(facts.id(f)) != "1001" || string(facts.key(f)) != "shop/customer/7" {
 			t.Fatalf("id/key of record %d differ from its record's", i)
+		}
+		r := packReader{b: facts.merges.from(at.mergeAt)}
+		created, id, money := r.time(), r.bytes(), r.bytes()
+		if r.bad || !created.Equal(o.CreatedAt) || string(id) != "1001" || !reflect.DeepEqual(money, []byte{byte(i)}) {
+			t.Fatalf("merge record %d = %v %q %v", i, created, id, money)
 		}
 		recs[i] = rec
 	}
@@ -78,15 +90,19 @@ func TestFactRecordsRoundTrip(t *testing.T) {
 	if f != want {
 		t.Fatalf("fill = %+v\nwant %+v", f, want)
 	}
-	packed, gotQ, err := readBuyer(recs[2].rest)
-	if err != nil || string(packed) != "packed identity" || gotQ != q {
-		t.Fatalf("buyer = %q %+v %v, want %+v", packed, gotQ, err, q)
+	gotQ, at, err := readBuyer(recs[2].rest)
+	if err != nil || gotQ != q {
+		t.Fatalf("buyer = %+v %v, want %+v", gotQ, err, q)
+	}
+	if packed, err := facts.buyer(at); err != nil || string(packed) != "packed identity" || cap(packed) != len(packed) {
+		t.Fatalf("buyer's identity = %q (cap %d), %v", packed, cap(packed), err)
 	}
 	for n := range len(fill) {
 		if _, err := readFill(fill[:n]); err == nil {
 			t.Fatalf("a fill cut to %d of %d bytes read", n, len(fill))
 		}
 	}
+	buyer := recs[2].rest
 	for n := range len(buyer) {
 		if _, _, err := readBuyer(buyer[:n]); err == nil {
 			t.Fatalf("a buyer cut to %d of %d bytes read", n, len(buyer))

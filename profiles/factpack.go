@@ -205,16 +205,14 @@ type mergeRef struct {
 // mergeOrder reads what a profile's merge reads of an order from its record; the money's
 // strings are interned through intern.
 func (a *factArena) mergeOrder(ref mergeRef, intern func([]byte) string, o *mergeOrder) error {
-	rec, err := a.record(&OrderFacts{at: ref.at})
-	if err != nil {
-		return err
-	}
-	r := packReader{b: rec.created}
+	r := packReader{b: a.merges.from(ref.at)}
 	o.created = r.time()
+	id, money := r.bytes(), r.bytes()
 	if r.bad {
 		return errPacked
 	}
-	o.ref = a.stores[ref.store] + "/" + string(rec.id)
-	o.money, err = unpackMoney(rec.money, intern)
+	o.ref = a.stores[ref.store] + "/" + string(id)
+	var err error
+	o.money, err = unpackMoney(money, intern)
 	return err
 }

@@ -68,7 +68,8 @@ func TestMergeOrderFromTheRecord(t *testing.T) {
 		time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
 		{},
 	} {
-		store, at, err := facts.add("shop-a", appendFactRecord(nil, "5001", "shop-a/customer/7", created, packMoney(nil, &money), nil))
+		store, _, at, err := facts.addOrder("shop-a", appendFactRecord(nil, "5001", "shop-a/customer/7", nil),
+			appendMergeRecord(nil, created, "5001", packMoney(nil, &money)), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

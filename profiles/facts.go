@@ -23,8 +23,9 @@ type OrderFacts struct {
 	// ShippingToken); 0 when the order has none. The shipping address counts only with an
 	// ip|ua token.
 	ipua, shipping uint64
-	// at is where the order's record is in the arena (factArena.add).
-	at uint64
+	// at and mergeAt are where the order's records are in its arena's recs and merges
+	// (factArena.addOrder).
+	at, mergeAt uint64
 	// created is the order's date, as Unix seconds and nanoseconds (the record keeps its
 	// zone).
 	created     int64
@@ -85,10 +86,12 @@ func (d *OrderDigester) Digest(o *OrderRecord) OrderFacts {
 	idKey := o.Ref().Key()
 	var scratch [1024]byte
 	rest := scratch[:0]
+	var buyer []byte // the packed identity of a guest order's buyer, length first
 	if f.guest {
 		r, countryPresent, countryValid := guestIdentity(o)
 		var pscratch [512]byte
-		rest = appendBuyer(rest, packIdentity(pscratch[:0], &r), qualityOf(&r, countryPresent, countryValid))
+		buyer = appendBytes(pscratch[:0], packIdentity(make([]byte, 0, 512), &r))
+		rest = appendBuyer(rest, qualityOf(&r, countryPresent, countryValid))
 	} else if !d.customers.complete(idKey) {
 		rest, f.fill = appendFill(rest, o)
 	}
@@ -140,9 +143,11 @@ func (d *OrderDigester) Digest(o *OrderRecord) OrderFacts {
 	mf.compact = c
 	var mscratch [256]byte
 	money := packMoney(mscratch[:0], &mf)
-	var rscratch [2048]byte
+	var rscratch [1024]byte
+	var gscratch [512]byte
 	var err error
-	f.store, f.at, err = d.arena.add(o.Store, appendFactRecord(rscratch[:0], o.ID, idKey, o.CreatedAt, money, rest))
+	f.store, f.at, f.mergeAt, err = d.arena.addOrder(o.Store, appendFactRecord(rscratch[:0], o.ID, idKey, rest),
+		appendMergeRecord(gscratch[:0], o.CreatedAt, o.ID, money), buyer)
 	if err != nil {
 		d.fail(err)
 	}

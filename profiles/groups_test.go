@@ -24,7 +24,7 @@ func TestOrderGroups(t *testing.T) {
 		{"s/customer/2", false, at(3)},
 		{"s/customer/2", false, at(2)},
 	} {
-		store, rec, err := facts.add("s", appendFactRecord(nil, strconv.Itoa(i), o.key, o.created, nil, nil))
+		store, rec, err := facts.add("s", appendFactRecord(nil, strconv.Itoa(i), o.key, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
