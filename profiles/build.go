@@ -478,6 +478,20 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 		rb, err := packedRef(packed[b])
 		return ra, rb, err
 	}
+	decisive := map[string][]string{} // one slice per list of fields, shared by its audit lines
+	decisiveNames := func(fs []identity.Field) []string {
+		var key strings.Builder
+		for _, f := range fs {
+			key.WriteString(string(f))
+			key.WriteByte(0)
+		}
+		names, ok := decisive[key.String()]
+		if !ok {
+			names = fieldNames(fs)
+			decisive[key.String()] = names
+		}
+		return names
+	}
 	for _, pr := range res.Merged {
 		// One audit line per pair: the first (strongest) reason that linked it.
 		pair := [2]int{min(pr.A, pr.B), max(pr.A, pr.B)}
@@ -496,7 +510,7 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 			Reason:      pr.Reason,
 			Probability: pr.Probability,
 			Score:       pr.Score,
-			Decisive:    fieldNames(pr.Decisive),
+			Decisive:    decisiveNames(pr.Decisive),
 		})
 	}
 	for _, pr := range res.Possible {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"time"
+	"unique"
 
 	"github.com/cohortd/cohortd/profiles/normalize"
 )
@@ -109,13 +110,19 @@ func unpackIdentity(b []byte, r *identityRec) error {
 
 // packedRef reads the source of a packed identity.
 func packedRef(b []byte) (SourceRef, error) {
-	p := packReader{b: b}
-	ref := SourceRef{Store: p.string(), Kind: p.string(), ID: p.string()}
+	p := packReader{b: b, intern: internRefPart}
+	ref := SourceRef{Store: p.string(), Kind: p.string()}
+	p.intern = nil
+	ref.ID = p.string()
 	if p.bad {
 		return ref, errPackedIdentity
 	}
 	return ref, nil
 }
+
+// internRefPart returns a SourceRef's store or kind, shared by every ref of that store or
+// kind (a rebuild's merge audit has millions of refs, and a handful of stores and kinds).
+func internRefPart(b []byte) string { return unique.Make(string(b)).Value() }
 
 // appendTime packs t with its instant and zone offset (time.Time.AppendBinary); the zero time
 // is one byte.

@@ -356,10 +356,14 @@ func ResolveSource(src Source, opts Options) (*Result, error) {
 	// the key itself: a shared work or junk address, a recycled number) is dropped and left to
 	// the model.
 	keptDet := det[:0]
+	decisive := map[uint64][]Field{} // one slice per comparison vector, shared by its pairs
 	for _, d := range det {
 		v := ft.compare(d.A, d.B)
 		d.Score = model.score(v)
-		d.Decisive = model.decisive(v)
+		if d.Decisive = decisive[v]; d.Decisive == nil {
+			d.Decisive = slices.Clip(model.decisive(v))
+			decisive[v] = d.Decisive
+		}
 		key := slices.Index(AllFields, Field(strings.TrimPrefix(d.Reason, reasonDetPrefix)))
 		rest := d.Score - model.prior
 		if key >= 0 {
