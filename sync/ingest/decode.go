@@ -105,7 +105,17 @@ func (r *cborReader) head(m byte) (uint64, bool) {
 	if info < 24 {
 		return uint64(info), true
 	}
-	size := map[byte]int{24: 1, 25: 2, 26: 4, 27: 8}[info]
+	var size int
+	switch info {
+	case 24:
+		size = 1
+	case 25:
+		size = 2
+	case 26:
+		size = 4
+	case 27:
+		size = 8
+	}
 	if size == 0 || len(r.b)-r.i < size {
 		r.bad = true
 		return 0, false
