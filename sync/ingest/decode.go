@@ -301,3 +301,143 @@ func (r *cborReader) shop() *profiles.ShopMoney {
 	}
 	return s
 }
+
+// decodeCustomerFast is decodeLeanCustomer without reflection, for the encoding the codec
+// writes of a customer: a map of small integer keys holding text, RFC 3339 times (or null),
+// addresses, consent, tags and a bool. Like decodeOrderFast, anything else returns false, and
+// the caller decodes with the codec.
+func decodeCustomerFast(v []byte, c *profiles.CustomerRecord) (ok bool) {
+	if len(v) == 0 || v[0] != codec.Version {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	r := cborReader{b: v, i: 1}
+	n, ok := r.head(majorMap)
+	if !ok {
+		return false
+	}
+	*c = profiles.CustomerRecord{}
+	var seen uint32
+	for range n {
+		key, ok := r.head(majorUint)
+		if !ok || key == 0 || key > 14 || seen&(1<<key) != 0 {
+			return false
+		}
+		seen |= 1 << key
+		switch key {
+		case 1:
+			c.Store = intern(r.text())
+		case 2:
+			c.ID = r.text()
+		case 3:
+			c.Email = r.text()
+		case 4:
+			c.Phone = r.text()
+		case 5:
+			c.FirstName = r.text()
+		case 6:
+			c.LastName = r.text()
+		case 7:
+			c.Addresses = r.defaultAddress()
+		case 8:
+			c.Locale = intern(r.text())
+		case 9:
+			r.consent(&c.Consent)
+		case 10:
+			c.Tags = r.tags()
+		case 11:
+			c.BirthDate = r.text()
+		case 12:
+			c.CreatedAt = r.time()
+		case 13:
+			c.UpdatedAt = r.time()
+		case 14:
+			c.Deleted = r.bool()
+		}
+		if r.bad {
+			return false
+		}
+	}
+	return r.i == len(r.b)
+}
+
+// defaultAddress reads a list of addresses and keeps the first (as decodeLeanCustomer does);
+// nil for none.
+func (r *cborReader) defaultAddress() []profiles.Address {
+	n, ok := r.head(majorArray)
+	if !ok || n > codecMaxArray || n > uint64(len(r.b)-r.i) {
+		r.bad = true
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	var first, rest profiles.Address
+	r.address(&first)
+	for range n - 1 {
+		rest = profiles.Address{}
+		r.address(&rest)
+	}
+	if r.bad {
+		return nil
+	}
+	return []profiles.Address{first}
+}
+
+func (r *cborReader) consent(c *profiles.Consent) {
+	n, ok := r.head(majorMap)
+	var seen uint32
+	for range n {
+		key, kok := r.head(majorUint)
+		if !ok || !kok || key == 0 || key > 3 || seen&(1<<key) != 0 {
+			r.bad = true
+			return
+		}
+		seen |= 1 << key
+		switch key {
+		case 1:
+			c.State = intern(r.text())
+		case 2:
+			c.OptInType = intern(r.text())
+		case 3:
+			c.UpdatedAt = r.time()
+		}
+		if r.bad {
+			return
+		}
+	}
+}
+
+// tags reads a list of text, interned; nil for none.
+func (r *cborReader) tags() []string {
+	n, ok := r.head(majorArray)
+	if !ok || n > codecMaxArray || n > uint64(len(r.b)-r.i) {
+		r.bad = true
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = intern(r.text())
+		if r.bad {
+			return nil
+		}
+	}
+	return out
+}
+
+// bool reads a CBOR true or false.
+func (r *cborReader) bool() bool {
+	if r.i < len(r.b) && (r.b[r.i] == cborTrue || r.b[r.i] == cborFalse) {
+		r.i++
+		return r.b[r.i-1] == cborTrue
+	}
+	r.bad = true
+	return false
+}

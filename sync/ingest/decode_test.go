@@ -144,6 +144,89 @@ func FuzzDecodeOrderFast(f *testing.F) {
 	})
 }
 
+// The fast customer decoder gives what the codec's lean decoding gives, field for field, and
+// refuses what the codec refuses.
+func TestDecodeCustomerFastMatchesTheCodec(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 12))
+	fastOnes := 0
+	for i := range 8000 {
+		c := randomCustomer(r)
+		if i%4 != 0 {
+			validText(reflect.ValueOf(&c).Elem())
+		}
+		data, err := codec.Marshal(c)
+		if err != nil {
+			continue
+		}
+		var fast, slow profiles.CustomerRecord
+		fastOK := decodeCustomerFast(data, &fast)
+		if err := decodeLeanCustomerCodec(data, &slow); err != nil {
+			if fastOK {
+				t.Fatalf("customer %d: fast decoder accepted what the codec refuses (%v)", i, err)
+			}
+			continue
+		}
+		if !fastOK {
+			t.Fatalf("customer %d: the fast decoder refused a record the codec reads", i)
+		}
+		fastOnes++
+		if !bytes.Equal(leanCustomerBytes(t, &fast), leanCustomerBytes(t, &slow)) {
+			t.Fatalf("customer %d:\nfast  %+v\ncodec %+v", i, fast, slow)
+		}
+		if len(fast.Addresses) > 1 {
+			t.Fatalf("customer %d kept %d addresses, want the default one", i, len(fast.Addresses))
+		}
+	}
+	if fastOnes < 1000 {
+		t.Fatalf("only %d records decoded: the generator hardly made valid ones", fastOnes)
+	}
+	var got profiles.CustomerRecord
+	for name, data := range map[string][]byte{
+		"unknown key":  {codec.Version, 0xa1, 15, 0x61, 'x'},
+		"repeated key": {codec.Version, 0xa2, 2, 0x61, 'x', 2, 0x61, 'y'},
+		"not UTF-8":    {codec.Version, 0xa1, 2, 0x61, 0xff},
+		"not a bool":   {codec.Version, 0xa1, 14, 0x01},
+		"trailing":     {codec.Version, 0xa1, 2, 0x61, 'x', 0},
+	} {
+		if decodeCustomerFast(data, &got) {
+			t.Errorf("%s: decoded, want refused", name)
+		}
+	}
+}
+
+// leanCustomerBytes is what a rebuild keeps of a customer, as bytes to compare.
+func leanCustomerBytes(t testing.TB, c *profiles.CustomerRecord) []byte {
+	t.Helper()
+	b, err := codec.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Whatever the fast customer decoder accepts, the codec accepts too, and reads the same way.
+func FuzzDecodeCustomerFast(f *testing.F) {
+	r := rand.New(rand.NewPCG(3, 5))
+	for added := 0; added < 8; {
+		if b, err := codec.Marshal(randomCustomer(r)); err == nil {
+			f.Add(b)
+			added++
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast, slow profiles.CustomerRecord
+		if !decodeCustomerFast(data, &fast) {
+			return
+		}
+		if err := decodeLeanCustomerCodec(data, &slow); err != nil {
+			t.Fatalf("fast decoder accepted what the codec refuses (%v)", err)
+		}
+		if !bytes.Equal(leanCustomerBytes(t, &fast), leanCustomerBytes(t, &slow)) {
+			t.Fatalf("fast %+v\ncodec %+v", fast, slow)
+		}
+	})
+}
+
 // Records encoded by Encode (on a connector's decoding goroutines) and added with AddEncoded
 // are stored byte for byte as AddCustomer and AddOrder store them.
 func TestAddEncodedStoresWhatAddStores(t *testing.T) {

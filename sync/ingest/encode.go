@@ -219,6 +219,8 @@ const (
 	majorText   = 3
 	majorArray  = 4
 	majorMap    = 5
+	cborFalse   = 0xf4
+	cborTrue    = 0xf5
 	cborNull    = 0xf6
 )
 

@@ -101,38 +101,64 @@ func checkAppendOrder(t *testing.T, o profiles.OrderRecord) {
 	}
 }
 
-func randomOrder(r *rand.Rand) profiles.OrderRecord {
-	str := func() string {
-		switch r.IntN(6) {
-		case 0:
-			return ""
-		case 1:
-			return strings.Repeat("x", r.IntN(300)) // long enough for 1- and 2-byte length heads
-		case 2:
-			return "caf\u00e9 \u2603"
-		case 3:
-			return "bad\xffutf8"
-		}
-		return fmt.Sprint(r.IntN(100000))
-	}
+// randomValues makes the random strings, times and addresses of randomOrder and
+// randomCustomer: invalid UTF-8, long text, far years and odd zones included.
+type randomValues struct {
+	r    *rand.Rand
+	locs []*time.Location
+}
+
+func newRandomValues(r *rand.Rand) *randomValues {
 	locs := []*time.Location{time.UTC, time.FixedZone("", 3600), time.FixedZone("X", -(5*3600 + 30*60)), time.FixedZone("", 23*3600+59*60),
 		time.FixedZone("", 24*3600), time.FixedZone("", -25*3600), time.FixedZone("", 100*3600), time.Local}
 	if l, err := time.LoadLocation("Europe/London"); err == nil {
 		locs = append(locs, l)
 	}
-	tm := func() time.Time {
-		switch r.IntN(8) {
-		case 0:
-			return time.Time{}
-		case 1:
-			return time.Date(10000+r.IntN(10), 1, 1, 0, 0, 0, 0, time.UTC)
-		case 2:
-			return time.Date(-1-r.IntN(10), 1, 1, 0, 0, 0, 0, time.UTC)
-		case 3:
-			return time.Date(0, 1, 1, 0, 0, 0, 0, locs[r.IntN(len(locs))])
-		}
-		return time.Unix(r.Int64N(1<<34)-1<<32, r.Int64N(3)*r.Int64N(1e9)).In(locs[r.IntN(len(locs))])
+	return &randomValues{r: r, locs: locs}
+}
+
+func (v *randomValues) str() string {
+	r := v.r
+	switch r.IntN(6) {
+	case 0:
+		return ""
+	case 1:
+		return strings.Repeat("x", r.IntN(300)) // long enough for 1- and 2-byte length heads
+	case 2:
+		return "caf\u00e9 \u2603"
+	case 3:
+		return "bad\xffutf8"
 	}
+	return fmt.Sprint(r.IntN(100000))
+}
+
+func (v *randomValues) tm() time.Time {
+	r := v.r
+	switch r.IntN(8) {
+	case 0:
+		return time.Time{}
+	case 1:
+		return time.Date(10000+r.IntN(10), 1, 1, 0, 0, 0, 0, time.UTC)
+	case 2:
+		return time.Date(-1-r.IntN(10), 1, 1, 0, 0, 0, 0, time.UTC)
+	case 3:
+		return time.Date(0, 1, 1, 0, 0, 0, 0, v.locs[r.IntN(len(v.locs))])
+	}
+	return time.Unix(r.Int64N(1<<34)-1<<32, r.Int64N(3)*r.Int64N(1e9)).In(v.locs[r.IntN(len(v.locs))])
+}
+
+func (v *randomValues) addr() profiles.Address {
+	if v.r.IntN(2) == 0 {
+		return profiles.Address{}
+	}
+	str := v.str
+	return profiles.Address{FirstName: str(), LastName: str(), Company: str(), Address1: str(), Address2: str(),
+		City: str(), Region: str(), Postcode: str(), Country: str(), Phone: str()}
+}
+
+func randomOrder(r *rand.Rand) profiles.OrderRecord {
+	v := newRandomValues(r)
+	str, tm := v.str, v.tm
 	dec := func() decimal.Decimal {
 		switch r.IntN(8) {
 		case 0:
@@ -146,13 +172,7 @@ func randomOrder(r *rand.Rand) profiles.OrderRecord {
 		}
 		return decimal.New(r.Int64N(200000)-100000, -int32(r.IntN(4)))
 	}
-	addr := func() profiles.Address {
-		if r.IntN(2) == 0 {
-			return profiles.Address{}
-		}
-		return profiles.Address{FirstName: str(), LastName: str(), Company: str(), Address1: str(), Address2: str(),
-			City: str(), Region: str(), Postcode: str(), Country: str(), Phone: str()}
-	}
+	addr := v.addr
 	o := profiles.OrderRecord{Store: str(), ID: str(), CustomerID: str(), Email: str(), Phone: str(),
 		CreatedAt: tm(), UpdatedAt: tm(), CancelledAt: tm(), Currency: str(), Total: dec(), Refunded: dec(),
 		Billing: addr(), Shipping: addr(), UserAgent: str(), BrowserIP: str(), Locale: str()}
@@ -240,4 +260,25 @@ func BenchmarkEncodeOrders(b *testing.B) {
 			}
 		}
 	})
+}
+
+// randomCustomer makes a customer as randomOrder makes an order.
+func randomCustomer(r *rand.Rand) profiles.CustomerRecord {
+	v := newRandomValues(r)
+	str, tm := v.str, v.tm
+	c := profiles.CustomerRecord{Store: str(), ID: str(), Email: str(), Phone: str(), FirstName: str(), LastName: str(),
+		Locale: str(), BirthDate: str(), CreatedAt: tm(), UpdatedAt: tm(), Deleted: r.IntN(4) == 0}
+	if r.IntN(2) == 0 {
+		c.Consent = profiles.Consent{State: str(), OptInType: str(), UpdatedAt: tm()}
+	}
+	for range r.IntN(4) {
+		c.Addresses = append(c.Addresses, v.addr())
+	}
+	if r.IntN(5) == 0 {
+		c.Addresses = []profiles.Address{}
+	}
+	for range r.IntN(5) {
+		c.Tags = append(c.Tags, str())
+	}
+	return c
 }

@@ -63,8 +63,17 @@ func decodeLeanOrderCodec(v []byte, o *profiles.OrderRecord) error {
 	return nil
 }
 
-// decodeLeanCustomer decodes a stored customer for a rebuild into c.
+// decodeLeanCustomer decodes a stored customer for a rebuild into c: by decodeCustomerFast
+// when it knows the encoding, else by the codec.
 func decodeLeanCustomer(v []byte, c *profiles.CustomerRecord) error {
+	if decodeCustomerFast(v, c) {
+		return nil
+	}
+	return decodeLeanCustomerCodec(v, c)
+}
+
+// decodeLeanCustomerCodec is decodeLeanCustomer through the codec's reflection.
+func decodeLeanCustomerCodec(v []byte, c *profiles.CustomerRecord) error {
 	if err := codec.Unmarshal(v, c); err != nil {
 		return err
 	}
