@@ -218,13 +218,12 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 			nids++
 		}
 	}
-	// Per identity: its key, its fields packed (identitypack.go: what merging and identity
-	// resolution read), and the group of the orders with its key (-1 for none).
-	keys := make([]string, 0, nids)
+	// Per identity: its fields packed (identitypack.go: what merging and identity resolution
+	// read, its source and so its key included), and the group of the orders with its key
+	// (-1 for none).
 	packed := make([][]byte, 0, nids)
 	identityGroup := make([]int32, 0, nids)
 	addIdentity := func(r *identityRec, grp int32) {
-		keys = append(keys, r.key)
 		packed = append(packed, packedIdentity(r))
 		identityGroup = append(identityGroup, grp)
 	}
@@ -279,7 +278,6 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 		if err != nil {
 			return nil, fmt.Errorf("profiles: buyer of order %d: %w", i, err)
 		}
-		keys = append(keys, string(rec.key))
 		packed = append(packed, b)
 		identityGroup = append(identityGroup, byKey.groupOf[i])
 		q.identity(bq)
@@ -297,7 +295,7 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 	// Weak evidence: the IP and user agent of each identity's orders, per day, and their
 	// shipping addresses, hashed; the tokens of identity i are tokens[tokenStart[i]:
 	// tokenStart[i+1]], in order of the orders.
-	tokenStart := make([]int32, len(keys)+1)
+	tokenStart := make([]int32, len(packed)+1)
 	for j := range orders {
 		if o := &orders[j]; o.ipua != 0 {
 			if i := identityOf[byKey.groupOf[j]]; i >= 0 {
@@ -308,11 +306,11 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 			}
 		}
 	}
-	for i := range keys {
+	for i := range packed {
 		tokenStart[i+1] += tokenStart[i]
 	}
-	tokens := make([]uint64, tokenStart[len(keys)])
-	next := slices.Clone(tokenStart[:len(keys)])
+	tokens := make([]uint64, tokenStart[len(packed)])
+	next := slices.Clone(tokenStart[:len(packed)])
 	for j := range orders {
 		o := &orders[j]
 		if o.ipua == 0 {
@@ -340,7 +338,7 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 	orders, byKey.orders, byKey.facts = nil, nil, nil
 	facts.recs = byteArena{}
 
-	res, err := identity.ResolveSource(&identitySource{keys: keys, packed: packed, tokenStart: tokenStart, tokens: tokens}, opts.Identity)
+	res, err := identity.ResolveSource(&identitySource{packed: packed, tokenStart: tokenStart, tokens: tokens}, opts.Identity)
 	tokenStart, tokens = nil, nil
 	if err != nil {
 		return nil, fmt.Errorf("profiles: resolve identities: %w", err)
@@ -374,7 +372,7 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 	// makeProfile makes the profile of roots[i] and hands it on.
 	makeProfile := func(i int, wq *qualityCounter) error {
 		members := clusters.of(i)
-		p, err := mergeCluster(packed, keys, members)
+		p, err := mergeCluster(packed, members)
 		if err != nil { // only a bug can get here: the identities were packed above
 			return err
 		}
@@ -414,7 +412,7 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 		window = flushWindow
 		pids := make([]string, len(roots))
 		for i := range roots {
-			pids[i] = clusterID(keys, clusters.of(i))
+			pids[i] = clusterID(packed, clusters.of(i))
 		}
 		slices.SortFunc(sequence, func(a, b int32) int { return cmp.Compare(pids[a], pids[b]) })
 	}
@@ -527,7 +525,7 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 			Probability: pr.Probability,
 		})
 	}
-	out.Quality = q.result(len(keys), len(roots), len(out.Audit))
+	out.Quality = q.result(len(packed), len(roots), len(out.Audit))
 	return out, nil
 }
 
@@ -690,23 +688,23 @@ func fillIdentity(r *identityRec, first, last, email, phone string, addr Address
 // packed identity and its weak-evidence tokens: a Record for each of millions of identities
 // held at once was the largest part of the rebuild's heap during resolution.
 type identitySource struct {
-	keys       []string
 	packed     [][]byte
 	tokenStart []int32
 	tokens     []uint64
 }
 
-func (s *identitySource) Len() int        { return len(s.keys) }
-func (s *identitySource) ID(i int) string { return s.keys[i] }
+func (s *identitySource) Len() int { return len(s.packed) }
+
+// ID returns identity i's key; "" for a corrupt identity (only a bug can make one).
+func (s *identitySource) ID(i int) string { return string(packedKey(nil, s.packed[i])) }
 
 func (s *identitySource) Record(i int) identity.Record {
 	var r identityRec
 	if err := unpackIdentity(s.packed[i], &r); err != nil {
 		// Only a bug can get here (the identity was packed by this build): resolve it with
 		// no values rather than fail; merging reports the corrupt identity.
-		return identity.Record{ID: s.keys[i]}
+		return identity.Record{ID: s.ID(i)}
 	}
-	r.key = s.keys[i]
 	rec := identityRecord(&r)
 	rec.Weak.Tokens = s.tokens[s.tokenStart[i]:s.tokenStart[i+1]:s.tokenStart[i+1]]
 	return rec

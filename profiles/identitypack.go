@@ -120,6 +120,19 @@ func packedRef(b []byte) (SourceRef, error) {
 	return ref, nil
 }
 
+// packedKey appends the key of packed identity b (its SourceRef's Key) to dst; nothing for a
+// corrupt identity (only a bug can make one).
+func packedKey(dst, b []byte) []byte {
+	p := packReader{b: b}
+	store, kind, id := p.bytes(), p.bytes(), p.bytes()
+	if p.bad {
+		return dst
+	}
+	dst = append(append(dst, store...), '/')
+	dst = append(append(dst, kind...), '/')
+	return append(dst, id...)
+}
+
 // internRefPart returns a SourceRef's store or kind, shared by every ref of that store or
 // kind (a rebuild's merge audit has millions of refs, and a handful of stores and kinds).
 func internRefPart(b []byte) string { return unique.Make(string(b)).Value() }

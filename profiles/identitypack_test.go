@@ -67,6 +67,9 @@ func TestPackedIdentityRoundTrips(t *testing.T) {
 		if ref, err := packedRef(b); err != nil || ref != r.ref {
 			t.Fatalf("%s: packedRef = %v, %v", r.key, ref, err)
 		}
+		if k := packedKey([]byte("x"), b); string(k) != "x"+r.ref.Key() {
+			t.Fatalf("%s: packedKey = %q", r.key, k)
+		}
 		if len(b) > 400 {
 			t.Errorf("%s: packed into %d bytes", r.key, len(b))
 		}

@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
@@ -15,13 +16,13 @@ import (
 //   - consent and merchant tags: kept per source, exactly as reported.
 //
 // The identities are packed[m] for m in members (keys[m] their keys); they are unpacked here.
-func mergeCluster(packed [][]byte, keys []string, members []int32) (Profile, error) {
+func mergeCluster(packed [][]byte, members []int32) (Profile, error) {
 	// ids holds the cluster's identities unpacked, ms their positions in survivorship order.
 	ids := make([]identityRec, len(members))
 	ms := make([]int, len(members))
 	for j, m := range members {
 		if err := unpackIdentity(packed[m], &ids[j]); err != nil {
-			return Profile{}, fmt.Errorf("%w (%s)", err, keys[m])
+			return Profile{}, fmt.Errorf("%w (identity %d)", err, m)
 		}
 		ms[j] = j
 	}
@@ -34,7 +35,7 @@ func mergeCluster(packed [][]byte, keys []string, members []int32) (Profile, err
 			cmp.Compare(ra.key, rb.key),
 		)
 	})
-	p := Profile{FieldSources: map[string]string{}, ID: clusterID(keys, members)}
+	p := Profile{FieldSources: map[string]string{}, ID: clusterID(packed, members)}
 
 	pick := func(field string, get func(*identityRec) string) string {
 		// Most trusted, most recent non-empty value; ties between equally ranked sources go to
@@ -138,10 +139,13 @@ func flagString(r *identityRec) string {
 
 // clusterID is the id of the profile of a cluster: from its smallest source key (keys[m] for
 // m in members).
-func clusterID(keys []string, members []int32) string {
-	first := keys[members[0]]
-	for _, m := range members {
-		first = min(first, keys[m])
+func clusterID(packed [][]byte, members []int32) string {
+	var firstBuf, keyBuf [128]byte
+	first := packedKey(firstBuf[:0], packed[members[0]])
+	for _, m := range members[1:] {
+		if k := packedKey(keyBuf[:0], packed[m]); bytes.Compare(k, first) < 0 {
+			first = append(first[:0], k...)
+		}
 	}
-	return profileIDOfKey(first)
+	return profileIDOfKey(string(first))
 }
