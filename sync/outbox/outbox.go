@@ -114,39 +114,12 @@ func (o *Outbox) Enqueue(ctx context.Context, items ...Item) error {
 // is replaced (see the package doc). Call Notify after the commit. Keep a transaction to
 // about EnqueueChunk items (see there).
 func (o *Outbox) EnqueueTx(tx *store.Tx, items ...Item) error {
-	now := o.now().UTC()
 	for i := range items {
-		it := items[i]
-		if err := it.validate(); err != nil {
+		if err := items[i].validate(); err != nil {
 			return err
 		}
-		if err := enqueueOne(tx, it, now); err != nil {
-			return fmt.Errorf("outbox: enqueue %s/%s: %w", it.Destination, it.Key, err)
-		}
 	}
-	return nil
-}
-
-// enqueueOne adds it, or replaces the pending change of its key in place.
-func enqueueOne(tx *store.Tx, it Item, now time.Time) error {
-	rev, err := tx.NextSequence(store.Outbox)
-	if err != nil {
-		return err
-	}
-	cur, found, err := pendingByKey(tx, it.Destination, it.Key)
-	if err != nil {
-		return err
-	}
-	next := Item{Destination: it.Destination, Key: it.Key, Payload: it.Payload, Summary: it.Summary, Rev: rev}
-	if found {
-		// Same position, first-enqueue time, attempts and schedule: latest payload wins.
-		next.Seq, next.Enqueued, next.NextAttempt = cur.Seq, cur.Enqueued, cur.NextAttempt
-		next.Attempts, next.LastError, next.LastAttempt = cur.Attempts, cur.LastError, cur.LastAttempt
-		next.Replaced = cur.Replaced + 1
-		return tx.PutValue(store.Outbox, queueKey(next.Destination, next.Seq), &next)
-	}
-	next.Seq, next.Enqueued, next.NextAttempt = rev, now, now
-	return putPending(tx, &next)
+	return writeItems(tx, items, o.now().UTC())
 }
 
 // pendingByKey loads the pending item of (dest, key) through the coalescing index.
