@@ -225,3 +225,28 @@ func TestByteArenaSlicesStayPut(t *testing.T) {
 		t.Fatalf("big slice of %d bytes", len(big))
 	}
 }
+
+func TestEnqueueOverSeveralTransactions(t *testing.T) {
+	st, _ := openStore(t)
+	ob := New(st, Options{})
+	n := 2*EnqueueChunk + 3
+	items := make([]Item, n)
+	for i := range n - 1 {
+		items[i] = item("shop", fmt.Sprintf("customer/%06d", i), "v1")
+	}
+	items[n-1] = item("shop", "customer/000000", "v2") // replaces the first, two transactions later
+	if err := ob.Enqueue(context.Background(), items...); err != nil {
+		t.Fatal(err)
+	}
+	got := pending(t, st, "shop")
+	if len(got) != n-1 {
+		t.Fatalf("%d pending, want %d", len(got), n-1)
+	}
+	first, last := got[0], got[len(got)-1]
+	if first.Key != "customer/000000" || string(first.Payload) != "v2" || first.Seq != 1 || first.Rev != uint64(n) || first.Replaced != 1 {
+		t.Errorf("first item %+v: want customer/000000 at seq 1 with v2, rev %d, replaced once", first, n)
+	}
+	if want := fmt.Sprintf("customer/%06d", n-2); last.Key != want || last.Seq != uint64(n-1) || last.Rev != last.Seq {
+		t.Errorf("last item %s seq %d rev %d, want %s at seq and rev %d", last.Key, last.Seq, last.Rev, want, n-1)
+	}
+}
