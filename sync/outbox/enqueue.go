@@ -25,7 +25,8 @@ func writeItems(tx *store.Tx, items []Item, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("outbox: enqueue: %w", err)
 	}
-	w := itemWriter{tx: tx, items: items, now: now, firstRev: firstRev}
+	w := itemWriter{tx: tx, items: items, now: now, firstRev: firstRev, indexPuts: make([]keyValue, 0, len(items)),
+		queuePuts: make([]keyValue, 0, len(items)), duePuts: make([]keyValue, 0, len(items))}
 	indexKeys := w.indexKeys()
 	order := keyOrder(indexKeys)
 	for lo := 0; lo < len(order); {

@@ -46,7 +46,9 @@ func (c Change) Key() string { return "customer/" + c.CustomerID }
 
 // Plan is the tag diff of one store.
 type Plan struct {
-	Store     string
+	Store string
+	// Changes, in customer id order, share their tag lists (with each other, and Add with
+	// Want): read them, never modify them.
 	Changes   []Change
 	Customers int // customer records of the store linked to a profile
 	Adds      int // tags to add, over all changes
@@ -223,7 +225,15 @@ func IsOurs(prefix, tag string) bool {
 	return len(tag) >= len(prefix) && strings.EqualFold(tag[:len(prefix)], prefix)
 }
 
+// diff returns the tags of want that have lacks and those of have that want lacks, each in
+// its list's order. When have is empty, add is want itself (plans share tag lists).
 func diff(have, want []string) (add, remove []string) {
+	if len(have) == 0 {
+		if len(want) == 0 {
+			return nil, nil
+		}
+		return want, nil
+	}
 	for _, t := range want {
 		if !slices.Contains(have, t) {
 			add = append(add, t)

@@ -45,10 +45,11 @@ type customerTags struct {
 type tagLists struct {
 	tagOf func(segment string) string
 	known map[string][]string // a segment list's CBOR -> its tags
+	tags  map[string]string   // segment -> tag
 }
 
 func newTagLists(tagOf func(string) string) *tagLists {
-	return &tagLists{tagOf: tagOf, known: map[string][]string{}}
+	return &tagLists{tagOf: tagOf, known: map[string][]string{}, tags: map[string]string{}}
 }
 
 // ofRecord returns the tags of a membership record (a codec-encoded segmenter.Record).
@@ -66,13 +67,31 @@ func (l *tagLists) ofRecord(v []byte) ([]string, error) {
 	if tags, ok := l.known[string(raw)]; ok {
 		return tags, nil
 	}
-	var segments []string
-	if err := codec.Unmarshal(append([]byte{codec.Version}, raw...), &segments); err != nil {
-		return nil, err
+	var segments [][]byte
+	r := cborReader{b: raw}
+	if !r.null() {
+		n, _ := r.head(cborArray) // leadingTextList read it: an array of n texts
+		for range n {
+			segments = append(segments, r.text())
+		}
 	}
-	tags := l.tagsOf(segments)
+	var tags []string
+	for _, s := range segments {
+		tags = append(tags, l.tag(s))
+	}
+	tags = sortedSet(tags)
 	l.known[string(raw)] = tags
 	return tags, nil
+}
+
+// tag returns the tag of a segment.
+func (l *tagLists) tag(segment []byte) string {
+	if t, ok := l.tags[string(segment)]; ok {
+		return t
+	}
+	t := l.tagOf(string(segment))
+	l.tags[string(segment)] = t
+	return t
 }
 
 func (l *tagLists) tagsOf(segments []string) []string {
@@ -80,6 +99,11 @@ func (l *tagLists) tagsOf(segments []string) []string {
 	for _, s := range segments {
 		tags = append(tags, l.tagOf(s))
 	}
+	return sortedSet(tags)
+}
+
+// sortedSet sorts tags and drops repeats, in place.
+func sortedSet(tags []string) []string {
 	slices.Sort(tags)
 	return slices.Clip(slices.Compact(tags))
 }
