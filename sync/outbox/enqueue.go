@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"time"
@@ -87,6 +86,7 @@ type itemWriter struct {
 
 	keys, values byteArena
 	scratch      []byte // reused for each key and value before it is copied to an arena
+	lookup       []byte // reused for the queue key of each pending item read
 	enc          itemEncoder
 	dec          itemDecoder
 	// The puts of each kind of key, in the order they are made.
@@ -110,7 +110,7 @@ func (w *itemWriter) coalesce(indexKey []byte, positions []int) error {
 	newest := &w.items[last]
 	next := Item{Destination: newest.Destination, Key: newest.Key, Payload: newest.Payload, Summary: newest.Summary,
 		Rev: w.firstRev + uint64(last)}
-	cur, found, err := w.pending(indexKey)
+	cur, found, err := w.pending(newest.Destination, indexKey)
 	if err != nil {
 		return err
 	}
@@ -126,15 +126,15 @@ func (w *itemWriter) coalesce(indexKey []byte, positions []int) error {
 	if err := w.putQueued(&next); err != nil {
 		return err
 	}
-	w.scratch = binary.BigEndian.AppendUint64(w.scratch[:0], next.Seq)
+	w.scratch = appendSeq(w.scratch[:0], next.Seq)
 	w.indexPuts = append(w.indexPuts, keyValue{indexKey, w.values.copy(w.scratch)})
 	w.scratch = appendDueKey(w.scratch[:0], next.Destination, next.NextAttempt, next.Seq)
 	w.duePuts = append(w.duePuts, keyValue{key: w.keys.copy(w.scratch)})
 	return nil
 }
 
-// pending loads the item that the coalescing index names, if it is still queued.
-func (w *itemWriter) pending(indexKey []byte) (Item, bool, error) {
+// pending loads the item of dest that the coalescing index names, if it is still queued.
+func (w *itemWriter) pending(dest string, indexKey []byte) (Item, bool, error) {
 	v := w.tx.Get(store.Outbox, indexKey)
 	if v == nil {
 		return Item{}, false, nil
@@ -143,8 +143,8 @@ func (w *itemWriter) pending(indexKey []byte) (Item, bool, error) {
 	if err != nil {
 		return Item{}, false, fmt.Errorf("index: %w", err)
 	}
-	dest := destOf(indexKey, indexTag)
-	raw := w.tx.Get(store.Outbox, queueKey(dest, seq))
+	w.lookup = appendQueueKey(w.lookup[:0], dest, seq)
+	raw := w.tx.Get(store.Outbox, w.lookup)
 	if raw == nil {
 		return Item{}, false, nil
 	}

@@ -80,7 +80,9 @@ func deadPrefix(dest string) []byte { return []byte(dest + "/") }
 
 func deadKey(dest, key string) []byte { return []byte(dest + "/" + key) }
 
-func encodeSeq(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+func encodeSeq(seq uint64) []byte { return appendSeq(nil, seq) }
+
+func appendSeq(dst []byte, seq uint64) []byte { return binary.BigEndian.AppendUint64(dst, seq) }
 
 func decodeSeq(b []byte) (uint64, error) {
 	if len(b) != 8 {

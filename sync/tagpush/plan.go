@@ -76,11 +76,12 @@ func TagNames(cfg *config.Config) func(segment string) string {
 func Compute(st *store.Store, cfg *config.Config, storeID string) (*Plan, error) {
 	var plan *Plan
 	err := st.View(func(tx *store.Tx) error {
-		members, err := readMemberships(tx, newTagLists(TagNames(cfg)))
+		pages := newPageReleaser(tx)
+		members, err := readMemberships(tx, newTagLists(TagNames(cfg)), pages)
 		if err != nil {
 			return err
 		}
-		wanted, err := wantedTags(tx, storeID, members)
+		wanted, err := wantedTags(tx, storeID, members, pages)
 		if err != nil {
 			return err
 		}

@@ -24,9 +24,25 @@ import (
 // memberPrefix keys a profile's segments in the memberships bucket (segmenter.Record).
 const memberPrefix = "m/"
 
-// releaseEvery is how many profiles Compute reads between two releases of the mapped pages
+// releaseEvery is how many records Compute reads between two releases of the mapped pages
 // (as segmenter does for its scans).
 const releaseEvery = 20_000
+
+// pageReleaser drops the data file's mapped pages from the process's memory every
+// releaseEvery records read (they stay in the page cache).
+type pageReleaser struct {
+	release func() error
+	read    int
+}
+
+func newPageReleaser(tx *store.Tx) *pageReleaser { return &pageReleaser{release: tx.PageReleaser()} }
+
+// readOne counts a record read.
+func (p *pageReleaser) readOne() {
+	if p.read++; p.read%releaseEvery == 0 {
+		_ = p.release() // advisory: an error only leaves the pages mapped
+	}
+}
 
 // memberTags is the tags one profile's segments map to.
 type memberTags struct {
@@ -126,9 +142,10 @@ func (a appliedLists) decode(v []byte) ([]string, error) {
 }
 
 // readMemberships returns every profile's tags, in profile id order.
-func readMemberships(tx *store.Tx, lists *tagLists) ([]memberTags, error) {
+func readMemberships(tx *store.Tx, lists *tagLists, pages *pageReleaser) ([]memberTags, error) {
 	var out []memberTags
 	err := tx.ForEachPrefix(store.Memberships, []byte(memberPrefix), func(k, v []byte) error {
+		pages.readOne()
 		tags, err := lists.ofRecord(v)
 		if err != nil {
 			return fmt.Errorf("decode %s: %w", k, err)
@@ -169,18 +186,15 @@ func (m *memberIndex) tags(profileID []byte) []string {
 // wantedTags returns the tags each customer of the store should carry, in customer id order:
 // those of the profile it is linked to. (A customer is linked to one profile; were it linked
 // to several, it would carry the union of their tags.)
-func wantedTags(tx *store.Tx, storeID string, members []memberTags) ([]customerTags, error) {
+func wantedTags(tx *store.Tx, storeID string, members []memberTags, pages *pageReleaser) ([]customerTags, error) {
 	index := memberIndex{members: members}
 	match := sourceMatch{store: storeID, prefix: storeID + "/" + profiles.KindCustomer + "/"}
-	release, n := tx.PageReleaser(), 0
 	var (
 		out  []customerTags
 		refs []sourceRef
 	)
 	err := tx.ForEach(store.Profiles, func(k, v []byte) error {
-		if n++; n%releaseEvery == 0 {
-			_ = release() // advisory: an error only leaves the pages mapped
-		}
+		pages.readOne()
 		id, sources, err := profileSources(v, refs[:0])
 		if err != nil {
 			return fmt.Errorf("decode profile %s: %w", k, err)
