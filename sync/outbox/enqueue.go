@@ -152,10 +152,11 @@ func (w *itemWriter) pending(dest string, indexKey []byte) (Item, bool, error) {
 	if w.dec.decode(raw, &it) {
 		return it, true, nil
 	}
-	if err := codec.Unmarshal(raw, &it); err != nil {
+	var unusual Item // escapes to the codec: allocated only here
+	if err := codec.Unmarshal(raw, &unusual); err != nil {
 		return Item{}, false, fmt.Errorf("queued item %d: %w", seq, err)
 	}
-	return it, true, nil
+	return unusual, true, nil
 }
 
 // putQueued plans the queue entry of it.
@@ -165,8 +166,9 @@ func (w *itemWriter) putQueued(it *Item) error {
 		w.scratch = enc
 		value = w.values.copy(enc)
 	} else {
+		unusual := *it // escapes to the codec: copied only here
 		var err error
-		if value, err = codec.Marshal(it); err != nil {
+		if value, err = codec.Marshal(&unusual); err != nil {
 			return err
 		}
 	}
