@@ -18,21 +18,40 @@ const (
 	planTag  = "p/"
 )
 
-func hex16(n uint64) string { return fmt.Sprintf("%016x", n) }
+// appendHex16 appends n as 16 lower-case hex digits.
+func appendHex16(dst []byte, n uint64) []byte {
+	const digits = "0123456789abcdef"
+	for shift := 60; shift >= 0; shift -= 4 {
+		dst = append(dst, digits[n>>uint(shift)&0xf])
+	}
+	return dst
+}
 
 func queuePrefix(dest string) []byte { return []byte(queueTag + dest + "/") }
 
-func queueKey(dest string, seq uint64) []byte { return []byte(queueTag + dest + "/" + hex16(seq)) }
+func queueKey(dest string, seq uint64) []byte { return appendQueueKey(nil, dest, seq) }
 
-func indexKey(dest, key string) []byte { return []byte(indexTag + dest + "/" + key) }
+func appendQueueKey(dst []byte, dest string, seq uint64) []byte {
+	dst = append(append(append(dst, queueTag...), dest...), '/')
+	return appendHex16(dst, seq)
+}
+
+func indexKey(dest, key string) []byte { return appendIndexKey(nil, dest, key) }
+
+func appendIndexKey(dst []byte, dest, key string) []byte {
+	return append(append(append(append(dst, indexTag...), dest...), '/'), key...)
+}
 
 func duePrefix(dest string) []byte { return []byte(dueTag + dest + "/") }
 
 // dueNanos maps a time to the schedule's sort key; times before 1970 sort first.
 func dueNanos(t time.Time) uint64 { return uint64(max(t.UnixNano(), 0)) }
 
-func dueKey(dest string, due time.Time, seq uint64) []byte {
-	return []byte(dueTag + dest + "/" + hex16(dueNanos(due)) + "/" + hex16(seq))
+func dueKey(dest string, due time.Time, seq uint64) []byte { return appendDueKey(nil, dest, due, seq) }
+
+func appendDueKey(dst []byte, dest string, due time.Time, seq uint64) []byte {
+	dst = append(append(append(dst, dueTag...), dest...), '/')
+	return appendHex16(append(appendHex16(dst, dueNanos(due)), '/'), seq)
 }
 
 // parseDueKey returns the due time and seq of a schedule key without its prefix
@@ -61,7 +80,9 @@ func deadPrefix(dest string) []byte { return []byte(dest + "/") }
 
 func deadKey(dest, key string) []byte { return []byte(dest + "/" + key) }
 
-func encodeSeq(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+func encodeSeq(seq uint64) []byte { return appendSeq(nil, seq) }
+
+func appendSeq(dst []byte, seq uint64) []byte { return binary.BigEndian.AppendUint64(dst, seq) }
 
 func decodeSeq(b []byte) (uint64, error) {
 	if len(b) != 8 {

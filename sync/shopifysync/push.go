@@ -1,6 +1,7 @@
 package shopifysync
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -36,29 +37,70 @@ func (s *Syncer) PlanTags(ctx context.Context) (*tagpush.Plan, error) {
 	if len(plan.Changes) == 0 {
 		return plan, nil
 	}
-	items := make([]outbox.Item, 0, len(plan.Changes))
-	for _, c := range plan.Changes {
-		payload, err := codec.Marshal(c)
-		if err != nil {
-			return nil, fmt.Errorf("shopifysync: %s: encode change: %w", s.id, err)
-		}
-		items = append(items, outbox.Item{Destination: s.Destination(), Key: c.Key(), Payload: payload, Summary: summary(c)})
-	}
-	if err := s.opts.Outbox.Enqueue(ctx, items...); err != nil {
+	if err := s.opts.Outbox.Enqueue(ctx, outboxItems(s.Destination(), plan.Changes)...); err != nil {
 		return nil, fmt.Errorf("shopifysync: %s: queue tag changes: %w", s.id, err)
 	}
 	return plan, nil
 }
 
-func summary(c tagpush.Change) string {
-	var parts []string
-	if len(c.Add) > 0 {
-		parts = append(parts, "add "+strings.Join(c.Add, ", "))
+// outboxItems returns the outbox items of changes: the payload is the encoded change, the
+// summary its tags ("add cohort:vip, cohort:new; remove cohort:lost"), one string shared by
+// the changes that have the same.
+func outboxItems(dest string, changes []tagpush.Change) []outbox.Item {
+	items := make([]outbox.Item, len(changes))
+	summaries := summaryTexts{known: map[string]string{}}
+	var scratch []byte
+	for i := range changes {
+		c := &changes[i]
+		scratch = c.AppendPayload(scratch[:0])
+		items[i] = outbox.Item{Destination: dest, Key: c.Key(), Payload: bytes.Clone(scratch), Summary: summaries.of(c)}
 	}
-	if len(c.Remove) > 0 {
-		parts = append(parts, "remove "+strings.Join(c.Remove, ", "))
+	return items
+}
+
+// maxSummaries bounds the distinct summaries summaryTexts shares (a plan has few).
+const maxSummaries = 4096
+
+// summaryTexts builds changes' summaries and shares the text of equal ones.
+type summaryTexts struct {
+	known   map[string]string
+	scratch []byte
+}
+
+func (s *summaryTexts) of(c *tagpush.Change) string {
+	s.scratch = appendSummary(s.scratch[:0], c)
+	if text, ok := s.known[string(s.scratch)]; ok {
+		return text
 	}
-	return strings.Join(parts, "; ")
+	text := string(s.scratch)
+	if len(s.known) < maxSummaries {
+		s.known[text] = text
+	}
+	return text
+}
+
+// appendSummary appends the tags a change adds and removes.
+func appendSummary(dst []byte, c *tagpush.Change) []byte {
+	start := len(dst)
+	for _, part := range []struct {
+		verb string
+		tags []string
+	}{{"add ", c.Add}, {"remove ", c.Remove}} {
+		if len(part.tags) == 0 {
+			continue
+		}
+		if len(dst) > start {
+			dst = append(dst, "; "...)
+		}
+		dst = append(dst, part.verb...)
+		for i, tag := range part.tags {
+			if i > 0 {
+				dst = append(dst, ", "...)
+			}
+			dst = append(dst, tag...)
+		}
+	}
+	return dst
 }
 
 // RunPush delivers the store's tag changes until ctx ends.

@@ -23,11 +23,9 @@ import (
 	"strings"
 
 	"github.com/cohortd/cohortd/config"
-	"github.com/cohortd/cohortd/profiles"
 	"github.com/cohortd/cohortd/store"
 	"github.com/cohortd/cohortd/store/codec"
 	"github.com/cohortd/cohortd/sync/outbox"
-	"github.com/cohortd/cohortd/sync/segmenter"
 )
 
 // appliedPrefix keys what a store's customer is known to carry: tags/<store>/<customer id>.
@@ -48,7 +46,9 @@ func (c Change) Key() string { return "customer/" + c.CustomerID }
 
 // Plan is the tag diff of one store.
 type Plan struct {
-	Store     string
+	Store string
+	// Changes, in customer id order, share their tag lists (with each other, and Add with
+	// Want): read them, never modify them.
 	Changes   []Change
 	Customers int // customer records of the store linked to a profile
 	Adds      int // tags to add, over all changes
@@ -72,60 +72,74 @@ func TagNames(cfg *config.Config) func(segment string) string {
 }
 
 // Compute plans the tag changes of store storeID from the stored memberships, profiles and
-// applied state.
+// applied state, read in one transaction (see read.go).
 func Compute(st *store.Store, cfg *config.Config, storeID string) (*Plan, error) {
-	members, err := segmenter.Memberships(st)
+	var plan *Plan
+	err := st.View(func(tx *store.Tx) error {
+		pages := newPageReleaser(tx)
+		members, err := readMemberships(tx, newTagLists(TagNames(cfg)), pages)
+		if err != nil {
+			return err
+		}
+		wanted, err := wantedTags(tx, storeID, members, pages)
+		if err != nil {
+			return err
+		}
+		plan, err = diffApplied(tx, storeID, wanted)
+		return err
+	})
+	_ = st.ReleaseMappedPages() // every profile's page was mapped in (advisory)
 	if err != nil {
 		return nil, fmt.Errorf("tagpush: %s: %w", storeID, err)
 	}
-	sources, err := segmenter.SourceKeys(st)
-	if err != nil {
-		return nil, fmt.Errorf("tagpush: %s: %w", storeID, err)
-	}
-	applied, err := Applied(st, storeID)
-	if err != nil {
-		return nil, err
-	}
-	tagOf := TagNames(cfg)
-	prefix := storeID + "/" + profiles.KindCustomer + "/"
-	want := map[string][]string{} // customer id -> tags
-	for pid, keys := range sources {
-		var tags []string
-		for _, s := range members[pid] {
-			tags = append(tags, tagOf(s))
-		}
-		slices.Sort(tags)
-		tags = slices.Compact(tags)
-		for _, k := range keys {
-			if id, ok := strings.CutPrefix(k, prefix); ok {
-				if prev, dup := want[id]; dup { // one customer in two profiles cannot happen; be safe
-					tags = union(prev, tags)
-				}
-				want[id] = tags
-			}
-		}
-	}
-	plan := &Plan{Store: storeID, Customers: len(want)}
-	for id, tags := range want {
-		add, remove := diff(applied[id], tags)
-		if len(add)+len(remove) == 0 {
-			continue
-		}
-		plan.Changes = append(plan.Changes, Change{Store: storeID, CustomerID: id, Add: add, Remove: remove, Want: tags})
-		plan.Adds += len(add)
-		plan.Removes += len(remove)
-	}
-	// Customers no longer linked to any profile (deleted, redacted, unmerged into nothing):
-	// take our tags off.
-	for id, had := range applied {
-		if _, ok := want[id]; ok || len(had) == 0 {
-			continue
-		}
-		plan.Changes = append(plan.Changes, Change{Store: storeID, CustomerID: id, Remove: had})
-		plan.Removes += len(had)
-	}
-	slices.SortFunc(plan.Changes, func(a, b Change) int { return strings.Compare(a.CustomerID, b.CustomerID) })
 	return plan, nil
+}
+
+// diffApplied plans the changes from what the store's customers are known to carry to wanted
+// (sorted by customer id), walking both in customer id order: the plan comes out in it.
+func diffApplied(tx *store.Tx, storeID string, wanted []customerTags) (*Plan, error) {
+	plan := &Plan{Store: storeID, Customers: len(wanted)}
+	prefix := []byte(appliedPrefix + storeID + "/")
+	lists := appliedLists{}
+	next := 0 // wanted[:next] are planned
+	err := tx.ForEachPrefix(store.Applied, prefix, func(k, v []byte) error {
+		id := k[len(prefix):]
+		for ; next < len(wanted) && wanted[next].id < string(id); next++ {
+			plan.change(wanted[next].id, nil, wanted[next].tags)
+		}
+		had, err := lists.decode(v)
+		if err != nil {
+			return fmt.Errorf("decode %s: %w", k, err)
+		}
+		if next < len(wanted) && wanted[next].id == string(id) {
+			plan.change(wanted[next].id, had, wanted[next].tags)
+			next++
+			return nil
+		}
+		// No longer linked to any profile (deleted, redacted, unmerged into nothing): take
+		// our tags off.
+		plan.change(string(id), had, nil)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("applied state: %w", err)
+	}
+	for ; next < len(wanted); next++ {
+		plan.change(wanted[next].id, nil, wanted[next].tags)
+	}
+	return plan, nil
+}
+
+// change adds the change of one customer from the tags it has to those it should carry, if
+// they differ.
+func (p *Plan) change(customerID string, have, want []string) {
+	add, remove := diff(have, want)
+	if len(add)+len(remove) == 0 {
+		return
+	}
+	p.Changes = append(p.Changes, Change{Store: p.Store, CustomerID: customerID, Add: add, Remove: remove, Want: want})
+	p.Adds += len(add)
+	p.Removes += len(remove)
 }
 
 // ApplyDelivered is the outbox's OnApplied for tag changes (Shopify tags, WooCommerce meta):
@@ -212,7 +226,15 @@ func IsOurs(prefix, tag string) bool {
 	return len(tag) >= len(prefix) && strings.EqualFold(tag[:len(prefix)], prefix)
 }
 
+// diff returns the tags of want that have lacks and those of have that want lacks, each in
+// its list's order. When have is empty, add is want itself (plans share tag lists).
 func diff(have, want []string) (add, remove []string) {
+	if len(have) == 0 {
+		if len(want) == 0 {
+			return nil, nil
+		}
+		return want, nil
+	}
 	for _, t := range want {
 		if !slices.Contains(have, t) {
 			add = append(add, t)

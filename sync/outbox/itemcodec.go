@@ -1,0 +1,349 @@
+package outbox
+
+import (
+	"math"
+	"time"
+	"unicode/utf8"
+
+	"github.com/cohortd/cohortd/store/codec"
+)
+
+// An Item is stored with package codec: the format-version byte, then a deterministic CBOR
+// map of Item's integer keys in ascending order. A large Enqueue writes (and, when it replaces
+// pending changes, reads) one Item per change, and the codec's reflection was most of its
+// time, so the outbox encodes and decodes its own Item here, byte for byte as the codec does.
+// What these functions do not handle themselves they leave to the codec: itemEncoder.append
+// and itemDecoder.decode report false, and the caller uses codec.Marshal or codec.Unmarshal,
+// which then writes or reads the value the same way, or gives the error.
+
+// CBOR major types and simple values used by the Item encoding.
+const (
+	cborUint  byte = 0
+	cborNeg   byte = 1
+	cborBytes byte = 2
+	cborText  byte = 3
+	cborMap   byte = 5
+	cborNull  byte = 0xf6
+)
+
+// Item's CBOR map keys, as in its struct tags.
+const (
+	fieldDestination = iota + 1
+	fieldKey
+	fieldPayload
+	fieldSummary
+	fieldEnqueued
+	fieldAttempts
+	fieldNextAttempt
+	fieldLastError
+	fieldLastAttempt
+	fieldSeq
+	fieldRev
+	fieldReplaced
+	lastField = fieldReplaced
+)
+
+// appendHead appends a CBOR item head in its shortest form, as deterministic encoding wants.
+func appendHead(dst []byte, major byte, n uint64) []byte {
+	m := major << 5
+	switch {
+	case n < 24:
+		return append(dst, m|byte(n))
+	case n <= math.MaxUint8:
+		return append(dst, m|24, byte(n))
+	case n <= math.MaxUint16:
+		return append(dst, m|25, byte(n>>8), byte(n))
+	case n <= math.MaxUint32:
+		return append(dst, m|26, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	}
+	return append(dst, m|27, byte(n>>56), byte(n>>48), byte(n>>40), byte(n>>32), byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+}
+
+func appendText(dst []byte, s string) []byte {
+	return append(appendHead(dst, cborText, uint64(len(s))), s...)
+}
+
+func appendInt(dst []byte, n int) []byte {
+	if n < 0 {
+		return appendHead(dst, cborNeg, uint64(-(n + 1)))
+	}
+	return appendHead(dst, cborUint, uint64(n))
+}
+
+// itemEncoder encodes Items. The times of consecutive items are mostly the same (one enqueue
+// time per transaction), so it keeps the last time it formatted. Not safe for concurrent use.
+type itemEncoder struct {
+	lastTime time.Time
+	lastText string
+}
+
+// append appends the codec encoding of it to dst; false (with dst unchanged) when it leaves
+// the item to codec.Marshal.
+func (e *itemEncoder) append(dst []byte, it *Item) ([]byte, bool) {
+	enqueued, ok1 := e.timeText(it.Enqueued)
+	next, ok2 := e.timeText(it.NextAttempt)
+	last, ok3 := e.timeText(it.LastAttempt)
+	if !ok1 || !ok2 || !ok3 {
+		return dst, false
+	}
+	fields := 8 // the fields without omitempty
+	for _, present := range []bool{it.Summary != "", it.Attempts != 0, it.LastError != "", it.Replaced != 0} {
+		if present {
+			fields++
+		}
+	}
+	dst = append(dst, codec.Version)
+	dst = appendHead(dst, cborMap, uint64(fields))
+	dst = appendText(append(dst, fieldDestination), it.Destination)
+	dst = appendText(append(dst, fieldKey), it.Key)
+	dst = append(dst, fieldPayload)
+	if it.Payload == nil {
+		dst = append(dst, cborNull)
+	} else {
+		dst = append(appendHead(dst, cborBytes, uint64(len(it.Payload))), it.Payload...)
+	}
+	if it.Summary != "" {
+		dst = appendText(append(dst, fieldSummary), it.Summary)
+	}
+	dst = appendTime(append(dst, fieldEnqueued), enqueued)
+	if it.Attempts != 0 {
+		dst = appendInt(append(dst, fieldAttempts), it.Attempts)
+	}
+	dst = appendTime(append(dst, fieldNextAttempt), next)
+	if it.LastError != "" {
+		dst = appendText(append(dst, fieldLastError), it.LastError)
+	}
+	dst = appendTime(append(dst, fieldLastAttempt), last) // omitempty keeps a zero time: null
+	dst = appendHead(append(dst, fieldSeq), cborUint, it.Seq)
+	dst = appendHead(append(dst, fieldRev), cborUint, it.Rev)
+	if it.Replaced != 0 {
+		dst = appendInt(append(dst, fieldReplaced), it.Replaced)
+	}
+	return dst, true
+}
+
+// timeText is the codec's text of t ("" for the zero time, which it writes as null); false
+// for a time RFC 3339 cannot hold, which the codec refuses.
+func (e *itemEncoder) timeText(t time.Time) (string, bool) {
+	if t.IsZero() {
+		return "", true
+	}
+	// Equal representations (not merely equal instants) format the same.
+	if t == e.lastTime && e.lastText != "" {
+		return e.lastText, true
+	}
+	s := t.Format(time.RFC3339Nano)
+	if !withinRFC3339(s) {
+		return "", false
+	}
+	e.lastTime, e.lastText = t, s
+	return s, true
+}
+
+// withinRFC3339 reports whether Go's RFC 3339 text of a time has a 4-digit year and an offset
+// below 24 hours, the limits the codec checks before it writes a time.
+func withinRFC3339(s string) bool {
+	const offsetLen = len("+07:00")
+	if len(s) < len("2006-01-02T15:04:05Z") || s[4] != '-' {
+		return false
+	}
+	if s[len(s)-1] == 'Z' {
+		return true
+	}
+	zone := s[len(s)-offsetLen:]
+	return (zone[0] == '+' || zone[0] == '-') && (zone[1] < '2' || zone[1] == '2' && zone[2] < '4')
+}
+
+func appendTime(dst []byte, text string) []byte {
+	if text == "" {
+		return append(dst, cborNull)
+	}
+	return appendText(dst, text)
+}
+
+// itemDecoder decodes stored Items. Consecutive items mostly share their times, so it keeps
+// the last time text it parsed. Not safe for concurrent use.
+type itemDecoder struct {
+	lastText string
+	lastTime time.Time
+}
+
+// decode reads the codec encoding of an Item from b into *it, as codec.Unmarshal would; false
+// (with *it unspecified) for anything it leaves to the codec: another format version, an
+// unknown or repeated key, a value of another type, text that is not UTF-8, trailing bytes.
+// It never keeps b: strings and the payload are copies.
+func (d *itemDecoder) decode(b []byte, it *Item) bool {
+	if len(b) == 0 || b[0] != codec.Version {
+		return false
+	}
+	r := cborReader{b: b, i: 1}
+	n, ok := r.head(cborMap)
+	if !ok || n > lastField {
+		return false
+	}
+	*it = Item{}
+	prev := uint64(0)
+	for range n {
+		key, ok := r.head(cborUint)
+		if !ok || key <= prev || key > lastField { // deterministic: ascending, no repeats
+			return false
+		}
+		prev = key
+		if !d.field(&r, key, it) {
+			return false
+		}
+	}
+	return !r.bad && r.i == len(r.b)
+}
+
+// field reads the value of one key into *it.
+func (d *itemDecoder) field(r *cborReader, key uint64, it *Item) bool {
+	switch key {
+	case fieldDestination:
+		it.Destination = r.text()
+	case fieldKey:
+		it.Key = r.text()
+	case fieldPayload:
+		it.Payload = r.nullableBytes()
+	case fieldSummary:
+		it.Summary = r.text()
+	case fieldEnqueued:
+		it.Enqueued = d.time(r)
+	case fieldAttempts:
+		it.Attempts = r.int()
+	case fieldNextAttempt:
+		it.NextAttempt = d.time(r)
+	case fieldLastError:
+		it.LastError = r.text()
+	case fieldLastAttempt:
+		it.LastAttempt = d.time(r)
+	case fieldSeq:
+		it.Seq, _ = r.head(cborUint)
+	case fieldRev:
+		it.Rev, _ = r.head(cborUint)
+	case fieldReplaced:
+		it.Replaced = r.int()
+	}
+	return !r.bad
+}
+
+// time reads a time written by the codec: null (the zero time) or RFC 3339 text, parsed as
+// the codec parses it.
+func (d *itemDecoder) time(r *cborReader) time.Time {
+	if r.null() {
+		return time.Time{}
+	}
+	raw := r.bytesOf(cborText)
+	if r.bad {
+		return time.Time{}
+	}
+	if d.lastText != "" && string(raw) == d.lastText {
+		return d.lastTime
+	}
+	t, err := time.Parse(time.RFC3339, string(raw))
+	if err != nil {
+		r.bad = true
+		return time.Time{}
+	}
+	d.lastText, d.lastTime = string(raw), t
+	return t
+}
+
+// cborReader reads the definite-length items the Item encoding uses. Any other item, or
+// running out of input, sets bad; reads after that return zero values.
+type cborReader struct {
+	b   []byte
+	i   int
+	bad bool
+}
+
+// head reads an item head of major type m with its argument.
+func (r *cborReader) head(m byte) (uint64, bool) {
+	if r.bad || r.i >= len(r.b) || r.b[r.i]>>5 != m {
+		r.bad = true
+		return 0, false
+	}
+	info := r.b[r.i] & 0x1f
+	r.i++
+	if info < 24 {
+		return uint64(info), true
+	}
+	if info > 27 {
+		r.bad = true // indefinite length or reserved
+		return 0, false
+	}
+	size := 1 << (info - 24)
+	if len(r.b)-r.i < size {
+		r.bad = true
+		return 0, false
+	}
+	var n uint64
+	for _, c := range r.b[r.i : r.i+size] {
+		n = n<<8 | uint64(c)
+	}
+	r.i += size
+	return n, true
+}
+
+// bytesOf reads a byte or text string's content (not copied).
+func (r *cborReader) bytesOf(m byte) []byte {
+	n, ok := r.head(m)
+	if !ok || n > uint64(len(r.b)-r.i) {
+		r.bad = true
+		return nil
+	}
+	r.i += int(n)
+	return r.b[r.i-int(n) : r.i]
+}
+
+// text reads a UTF-8 text string (the codec refuses any other).
+func (r *cborReader) text() string {
+	s := r.bytesOf(cborText)
+	if !r.bad && !utf8.Valid(s) {
+		r.bad = true
+	}
+	return string(s)
+}
+
+// null reads a null if one is next.
+func (r *cborReader) null() bool {
+	if !r.bad && r.i < len(r.b) && r.b[r.i] == cborNull {
+		r.i++
+		return true
+	}
+	return false
+}
+
+// nullableBytes reads a byte string (copied; empty but not nil when empty) or null (nil).
+func (r *cborReader) nullableBytes() []byte {
+	if r.null() {
+		return nil
+	}
+	b := r.bytesOf(cborBytes)
+	if r.bad {
+		return nil
+	}
+	return append(make([]byte, 0, len(b)), b...)
+}
+
+// int reads an integer that fits an int.
+func (r *cborReader) int() int {
+	if r.bad || r.i >= len(r.b) {
+		r.bad = true
+		return 0
+	}
+	major := r.b[r.i] >> 5
+	if major != cborUint && major != cborNeg {
+		r.bad = true
+		return 0
+	}
+	n, _ := r.head(major)
+	if n > math.MaxInt {
+		r.bad = true
+		return 0
+	}
+	if major == cborNeg {
+		return -1 - int(n)
+	}
+	return int(n)
+}
