@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -111,6 +112,40 @@ func TestUnfinishedGenerationChangesNothing(t *testing.T) {
 	// And the next rebuild works.
 	if _, err := Rebuild(ctx, st, buildOpts(t)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A window is written while the next is made: a window that fails to write fails the next
+// flush or the finish, and the old generation stays.
+func TestFailedWindowWriteFailsTheBuild(t *testing.T) {
+	st := rebuiltStore(t)
+	before, err := Lookup(st, "ann@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w, err := newGenerationWriter(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	p := profiles.Profile{ID: "p_new", Emails: []profiles.EmailValue{{Address: "ann@example.org", Key: "ann@example.org"}}}
+	if err := w.sink(0, 2, &p); err != nil {
+		t.Fatal(err)
+	}
+	cancel() // the window's transaction cannot start
+	if err := w.flush([]int{0}); err != nil {
+		t.Fatalf("flush returned %v before its window was written", err)
+	}
+	if err := w.flush(nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the flush after a failed window returned %v, want context.Canceled", err)
+	}
+	if err := w.finish(&profiles.BuildResult{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("finish after a failed window returned %v, want context.Canceled", err)
+	}
+	w.close()
+	if after, err := Lookup(st, "ann@example.org"); err != nil || after.ID != before.ID {
+		t.Fatalf("after a failed rebuild: %s, %v; want the old profile %s", after.ID, err, before.ID)
 	}
 }
 

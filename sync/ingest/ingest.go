@@ -687,6 +687,10 @@ type generationWriter struct {
 	index *sortedruns.Sorter
 	once  sync.Once
 	slots []*builtProfile // by position in BuildDigested's roots, until flushed
+	// writing is closed when the window being written (on a goroutine, while the next
+	// window's profiles are made) is written; writeErr is its error, read after.
+	writing  chan struct{}
+	writeErr error
 }
 
 // Index entries held in memory before a sorted run is written.
@@ -739,10 +743,36 @@ func (w *generationWriter) sink(i, n int, p *profiles.Profile) error {
 	return nil
 }
 
-// flush writes the profiles at positions done (in profile-ID order) in one transaction, and
+// flush starts writing the window of profiles at positions done on a goroutine, once the
+// window before is written, and returns (with that window's error, if any): the profiles of
+// the next window are made while this one is written. Windows are written one at a time, in
+// order.
+func (w *generationWriter) flush(done []int) error {
+	if err := w.wait(); err != nil {
+		return err
+	}
+	window := slices.Clone(done) // done is the caller's, refilled for the next window
+	w.writing = make(chan struct{})
+	go func() {
+		defer close(w.writing)
+		w.writeErr = w.write(window)
+	}()
+	return nil
+}
+
+// wait waits for the window being written, if any, and returns its error.
+func (w *generationWriter) wait() error {
+	if w.writing != nil {
+		<-w.writing
+		w.writing = nil
+	}
+	return w.writeErr
+}
+
+// write writes the profiles at positions done (in profile-ID order) in one transaction, and
 // hands their index entries to the sorted runs. Of two profiles that claim one index key, the
 // later position wins, as it always has.
-func (w *generationWriter) flush(done []int) error {
+func (w *generationWriter) write(done []int) error {
 	err := w.stage.Update(w.ctx, func(tx *store.StageTx) error {
 		for _, i := range done {
 			if err := tx.Put(store.Profiles, w.slots[i].id, w.slots[i].data); err != nil {
@@ -768,6 +798,9 @@ func (w *generationWriter) flush(done []int) error {
 // finish appends the index entries, the merge audit and the possible duplicates, then swaps
 // the new generation in with the quality report.
 func (w *generationWriter) finish(res *profiles.BuildResult) error {
+	if err := w.wait(); err != nil { // the last window
+		return err
+	}
 	batch := newStageBatch(w)
 	err := w.index.Merge(func(k, v []byte) error {
 		return batch.put(store.Indexes, bytes.Clone(k), bytes.Clone(v))
@@ -815,6 +848,7 @@ func (w *generationWriter) finish(res *profiles.BuildResult) error {
 
 // close discards the new generation unless it was swapped in, and removes the sorted runs.
 func (w *generationWriter) close() {
+	_ = w.wait() // a window still being written when the build failed
 	if w.stage != nil {
 		_ = w.stage.Abort()
 	}
