@@ -17,6 +17,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/cohortd/cohortd/internal/parallel"
 	"github.com/cohortd/cohortd/profiles/identity"
 	"github.com/cohortd/cohortd/profiles/normalize"
 )
@@ -228,19 +229,40 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 		identityGroup = append(identityGroup, grp)
 	}
 	q := newQualityCounter()
+	// The customers' identities are made on every core, each into its slot, then added in
+	// order with their quality counts.
+	type customerSlot struct {
+		packed  []byte
+		quality identityQuality
+	}
+	slots := make([]customerSlot, len(byID))
+	err := parallel.For(len(byID), 256, func(k int) error {
+		ci := int(byID[k])
+		if customers.packs[ci].deleted {
+			return nil
+		}
+		c, err := customers.unpack(ci)
+		if err != nil { // only a bug can get here: the customer was packed by this build's packer
+			return err
+		}
+		r, iq, err := customerIdentity(c, orders, facts, byCustomer.of(customerGroup[k]))
+		if err != nil {
+			return err
+		}
+		slots[k] = customerSlot{packed: packedIdentity(&r), quality: iq}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	for k, ci := range byID {
 		if customers.packs[ci].deleted {
 			continue
 		}
-		c, err := customers.unpack(int(ci))
-		if err != nil { // only a bug can get here: the customer was packed by this build's packer
-			return nil, err
-		}
-		r, err := customerIdentity(c, orders, facts, byCustomer.of(customerGroup[k]), q)
-		if err != nil {
-			return nil, err
-		}
-		addIdentity(&r, customerGroup[k])
+		packed = append(packed, slots[k].packed)
+		identityGroup = append(identityGroup, customerGroup[k])
+		q.identity(slots[k].quality)
+		slots[k] = customerSlot{}
 	}
 	// customers, byID and customerGroup are not read past here: the customers' records go.
 	// Customers known only through their orders (an orders export, or orders that arrived
@@ -254,10 +276,11 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 		known[grp] = true
 		store := facts.stores[o.store]
 		stub := CustomerRecord{Store: store, ID: strings.TrimPrefix(string(facts.key(o)), store+"/"+KindCustomer+"/")}
-		r, err := customerIdentity(stub, orders, facts, byCustomer.of(grp), q)
+		r, iq, err := customerIdentity(stub, orders, facts, byCustomer.of(grp))
 		if err != nil {
 			return nil, err
 		}
+		q.identity(iq)
 		addIdentity(&r, grp)
 	}
 	// The buyers of guest orders: their packed identities stay in the arena (a guest order's
@@ -577,7 +600,9 @@ func profileIDOfKey(key string) string {
 	return "p_" + hex.EncodeToString(h[:8])
 }
 
-func customerIdentity(c CustomerRecord, orders []OrderFacts, facts *factArena, own []int32, q *qualityCounter) (identityRec, error) {
+// customerIdentity is the cleaned identity of customer c, filled from its own account orders
+// (newest first), and its quality counts.
+func customerIdentity(c CustomerRecord, orders []OrderFacts, facts *factArena, own []int32) (identityRec, identityQuality, error) {
 	r := identityRec{
 		ref: c.Ref(), updated: c.UpdatedAt, trusted: 2, locale: c.Locale, birth: c.BirthDate,
 		consent: c.Consent, tags: c.Tags, created: c.CreatedAt,
@@ -596,11 +621,11 @@ func customerIdentity(c CustomerRecord, orders []OrderFacts, facts *factArena, o
 		}
 		rec, err := facts.record(o)
 		if err != nil { // only a bug can get here: the record was written by this build's digester
-			return r, fmt.Errorf("profiles: order %d: %w", oi, err)
+			return r, identityQuality{}, fmt.Errorf("profiles: order %d: %w", oi, err)
 		}
 		f, err := readFill(rec.rest)
 		if err != nil {
-			return r, fmt.Errorf("profiles: order %d: %w", oi, err)
+			return r, identityQuality{}, fmt.Errorf("profiles: order %d: %w", oi, err)
 		}
 		osrc := "" // the order's source, made when a field is taken from it
 		from := func(tag string) string {
@@ -634,8 +659,7 @@ func customerIdentity(c CustomerRecord, orders []OrderFacts, facts *factArena, o
 		}
 	}
 	present, valid := fillIdentity(&r, first, last, email, phone, addr)
-	q.identity(qualityOf(&r, present, valid))
-	return r, nil
+	return r, qualityOf(&r, present, valid), nil
 }
 
 // guestIdentity is the cleaned identity behind a guest order, and whether its raw country
