@@ -87,7 +87,8 @@ type Report struct {
 const releaseProfiles = 20_000
 
 // LoadFeatures reads every stored profile and extracts its features, in key order. Profiles
-// are decoded and extracted on every core, a chunk at a time: decoding is most of the cost.
+// are read and extracted on every core, a chunk at a time, straight from their stored bytes
+// (segments.FeatureDecoder) or, for what that does not read, decoded with codec first.
 func LoadFeatures(st *store.Store, opts segments.Options) ([]segments.Features, error) {
 	var feats []segments.Features
 	err := st.View(func(tx *store.Tx) error {
@@ -110,13 +111,17 @@ func LoadFeatures(st *store.Store, opts segments.Options) ([]segments.Features, 
 			return err
 		}
 		feats = make([]segments.Features, len(vals))
-		return parallel.For(len(vals), 256, func(i int) error {
-			releaseEvery()
-			var p profiles.Profile
-			if err := codec.Unmarshal(vals[i], &p); err != nil {
-				return fmt.Errorf("decode profile %s: %w", keys[i], err)
+		decoders := sync.Pool{New: func() any { return segments.NewFeatureDecoder(opts) }}
+		chunks := (len(vals) + extractChunk - 1) / extractChunk
+		return parallel.For(chunks, 1, func(c int) error {
+			d := decoders.Get().(*segments.FeatureDecoder)
+			defer decoders.Put(d)
+			for i := c * extractChunk; i < min((c+1)*extractChunk, len(vals)); i++ {
+				releaseEvery()
+				if err := extractStored(d, keys[i], vals[i], &feats[i], opts); err != nil {
+					return err
+				}
 			}
-			feats[i] = segments.Extract(&p, opts)
 			return nil
 		})
 	})
@@ -125,6 +130,24 @@ func LoadFeatures(st *store.Store, opts segments.Options) ([]segments.Features, 
 	}
 	_ = st.ReleaseMappedPages() // every profile's page was mapped in (advisory)
 	return feats, nil
+}
+
+// extractChunk is how many profiles a goroutine of LoadFeatures takes at a time.
+const extractChunk = 256
+
+// extractStored fills f with the features of one stored profile: read straight from its
+// bytes when d knows their shape, else decoded with codec and extracted (the same features,
+// or the error).
+func extractStored(d *segments.FeatureDecoder, key, stored []byte, f *segments.Features, opts segments.Options) error {
+	if d.Decode(stored, f) {
+		return nil
+	}
+	var p profiles.Profile
+	if err := codec.Unmarshal(stored, &p); err != nil {
+		return fmt.Errorf("decode profile %s: %w", key, err)
+	}
+	*f = segments.Extract(&p, opts)
+	return nil
 }
 
 // Recompute is a full recompute at now: every stored profile is scored against a freshly
