@@ -260,81 +260,173 @@ func (s *Segmenter) Update(ctx context.Context, changed []*profiles.Profile, rem
 
 // apply writes the memberships that changed, an event per changed profile (unless this is
 // the baseline) and a size snapshot. With full, stored profiles missing from members are
-// removed.
+// removed. The stored records are read first, once, in key order beside the members in
+// profile id order (only those that changed are decoded); the writes follow, in key order.
 func apply(tx *store.Tx, members []segments.Membership, now time.Time, reason string, full bool, rep *Report) error {
-	stamp := now.UTC().Format(timeLayout)
+	baseline, err := isBaseline(tx)
+	if err != nil {
+		return err
+	}
+	changes, err := compareStored(tx, members, full)
+	if err != nil {
+		return err
+	}
+	snap := Snapshot{At: now.UTC(), Sizes: map[string]int{}, Profiles: len(members), Baseline: baseline}
+	for i := range members {
+		for _, s := range members[i].Segments {
+			snap.Sizes[s]++
+		}
+	}
+	w := changeWriter{tx: tx, now: now.UTC(), stamp: now.UTC().Format(timeLayout), reason: reason, snap: &snap, rep: rep}
+	for _, c := range changes {
+		if err := w.write(members, c); err != nil {
+			return err
+		}
+	}
+	rep.Snapshot = snap
+	return tx.PutValue(store.Memberships, []byte(sizePrefix+w.stamp), snap)
+}
+
+// isBaseline reports whether no recompute stored sizes yet.
+func isBaseline(tx *store.Tx) (bool, error) {
 	baseline := true
 	if err := tx.ForEachPrefix(store.Memberships, []byte(sizePrefix), func(_, _ []byte) error {
 		baseline = false
 		return errStop
 	}); err != nil && !errors.Is(err, errStop) {
-		return err
+		return false, err
 	}
-	old := map[string]Record{}
-	if err := tx.ForEachPrefix(store.Memberships, []byte(memberPrefix), func(k, v []byte) error {
-		var r Record
-		if err := codec.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("decode %s: %w", k, err)
+	return baseline, nil
+}
+
+// storedChange is a profile whose stored record changes: a member (an index of members) and
+// its previous record if it had one, or a stored profile that is no longer a member.
+type storedChange struct {
+	member int    // -1: removed
+	id     string // of a removed profile
+	had    bool
+	prev   Record
+}
+
+// compareStored returns the members whose stored record differs from their membership (or
+// who have none) and, with full, the stored profiles that are not members, in profile id
+// order. Every stored record is read (one that cannot be decoded is an error, as before).
+func compareStored(tx *store.Tx, members []segments.Membership, full bool) ([]storedChange, error) {
+	order := profileOrder(members)
+	rr := newRecordReader()
+	var changes []storedChange
+	next := 0 // members[order[next]] is the first member not yet compared
+	err := tx.ForEachPrefix(store.Memberships, []byte(memberPrefix), func(k, v []byte) error {
+		id := k[len(memberPrefix):]
+		for ; next < len(order) && members[order[next]].ProfileID < string(id); next++ {
+			changes = append(changes, storedChange{member: order[next]})
 		}
-		old[string(k[len(memberPrefix):])] = r
-		return nil
-	}); err != nil {
-		return err
-	}
-	snap := Snapshot{At: now.UTC(), Sizes: map[string]int{}, Baseline: baseline}
-	event := func(id string, before, after []string, why string) error {
-		entered, left := diff(before, after)
-		snap.Entered += len(entered)
-		snap.Left += len(left)
-		rep.Changed++
-		if baseline {
+		matched := false
+		for ; next < len(order) && members[order[next]].ProfileID == string(id); next++ {
+			matched = true
+			c, changed, err := compareRecord(rr, k, v, order[next], &members[order[next]])
+			if err != nil {
+				return err
+			}
+			if changed {
+				changes = append(changes, c)
+			}
+		}
+		if matched {
 			return nil
 		}
-		return tx.PutValue(store.Memberships, []byte(eventPrefix+stamp+"/"+id),
-			Event{At: now.UTC(), ProfileID: id, Entered: entered, Left: left, Reason: why})
-	}
-	seen := make(map[string]bool, len(members))
-	for _, m := range members {
-		seen[m.ProfileID] = true
-		for _, s := range m.Segments {
-			snap.Sizes[s]++
-		}
-		prev, had := old[m.ProfileID]
-		same := had && slices.Equal(prev.Segments, m.Segments)
-		if same && prev.Props.Equal(m.Props) {
-			continue
-		}
-		rec := Record{Segments: m.Segments, Since: prev.Since, Props: m.Props}
-		if !same {
-			why := reason
-			if !had {
-				why = "new profile"
-			}
-			if err := event(m.ProfileID, prev.Segments, m.Segments, why); err != nil {
-				return err
-			}
-			rec.Since = now.UTC()
-		}
-		if err := tx.PutValue(store.Memberships, []byte(memberPrefix+m.ProfileID), rec); err != nil {
+		prev, err := rr.decode(k, v)
+		if err != nil {
 			return err
 		}
-	}
-	snap.Profiles = len(members)
-	if full {
-		for id, prev := range old {
-			if seen[id] {
-				continue
-			}
-			if err := event(id, prev.Segments, nil, "profile removed"); err != nil {
-				return err
-			}
-			if err := tx.Delete(store.Memberships, []byte(memberPrefix+id)); err != nil {
-				return err
-			}
+		if full {
+			changes = append(changes, storedChange{member: -1, id: string(id), had: true, prev: prev})
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	rep.Snapshot = snap
-	return tx.PutValue(store.Memberships, []byte(sizePrefix+stamp), snap)
+	for ; next < len(order); next++ {
+		changes = append(changes, storedChange{member: order[next]})
+	}
+	return changes, nil
+}
+
+// compareRecord compares member i, m, with its stored record v (key k): changed false when
+// they hold the same segments and properties.
+func compareRecord(rr *recordReader, k, v []byte, i int, m *segments.Membership) (c storedChange, changed bool, err error) {
+	if same, ok := recordIs(v, m.Segments, &m.Props); ok && same {
+		return storedChange{}, false, nil
+	}
+	prev, err := rr.decode(k, v)
+	if err != nil {
+		return storedChange{}, false, err
+	}
+	if slices.Equal(prev.Segments, m.Segments) && prev.Props.Equal(m.Props) {
+		return storedChange{}, false, nil
+	}
+	return storedChange{member: i, had: true, prev: prev}, true, nil
+}
+
+// profileOrder returns the indexes of members in profile id order; members with the same id
+// keep their order.
+func profileOrder(members []segments.Membership) []int {
+	order := make([]int, len(members))
+	for i := range order {
+		order[i] = i
+	}
+	byID := func(a, b segments.Membership) int { return strings.Compare(a.ProfileID, b.ProfileID) }
+	if !slices.IsSortedFunc(members, byID) {
+		slices.SortStableFunc(order, func(a, b int) int { return byID(members[a], members[b]) })
+	}
+	return order
+}
+
+// changeWriter writes the changes of one recompute: records, events and the counts of the
+// snapshot and the report.
+type changeWriter struct {
+	tx     *store.Tx
+	now    time.Time // UTC
+	stamp  string
+	reason string
+	snap   *Snapshot
+	rep    *Report
+}
+
+func (w *changeWriter) write(members []segments.Membership, c storedChange) error {
+	if c.member < 0 {
+		if err := w.event(c.id, c.prev.Segments, nil, "profile removed"); err != nil {
+			return err
+		}
+		return w.tx.Delete(store.Memberships, []byte(memberPrefix+c.id))
+	}
+	m := &members[c.member]
+	rec := Record{Segments: m.Segments, Since: c.prev.Since, Props: m.Props}
+	if !c.had || !slices.Equal(c.prev.Segments, m.Segments) {
+		why := w.reason
+		if !c.had {
+			why = "new profile"
+		}
+		if err := w.event(m.ProfileID, c.prev.Segments, m.Segments, why); err != nil {
+			return err
+		}
+		rec.Since = w.now
+	}
+	return w.tx.PutValue(store.Memberships, []byte(memberPrefix+m.ProfileID), rec)
+}
+
+// event counts a profile's entries and exits and, unless this is the baseline, stores them.
+func (w *changeWriter) event(id string, before, after []string, why string) error {
+	entered, left := diff(before, after)
+	w.snap.Entered += len(entered)
+	w.snap.Left += len(left)
+	w.rep.Changed++
+	if w.snap.Baseline {
+		return nil
+	}
+	return w.tx.PutValue(store.Memberships, []byte(eventPrefix+w.stamp+"/"+id),
+		Event{At: w.now, ProfileID: id, Entered: entered, Left: left, Reason: why})
 }
 
 var errStop = errors.New("stop")
