@@ -27,6 +27,7 @@ import (
 	"github.com/cohortd/cohortd/internal/parallel"
 	"github.com/cohortd/cohortd/profiles"
 	"github.com/cohortd/cohortd/segments"
+	"github.com/cohortd/cohortd/segments/cborread"
 	"github.com/cohortd/cohortd/store"
 	"github.com/cohortd/cohortd/store/codec"
 )
@@ -450,15 +451,16 @@ func diff(before, after []string) (entered, left []string) {
 // Memberships returns every stored profile's segments.
 func Memberships(st *store.Store) (map[string][]string, error) {
 	out := map[string][]string{}
+	rr := newRecordReader()
 	err := st.View(func(tx *store.Tx) error {
 		release, n := tx.PageReleaser(), 0
 		return tx.ForEachPrefix(store.Memberships, []byte(memberPrefix), func(k, v []byte) error {
 			if n++; n%releaseProfiles == 0 {
 				_ = release() // advisory, as in LoadFeatures
 			}
-			var r Record
-			if err := codec.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("decode %s: %w", k, err)
+			r, err := rr.decode(k, v)
+			if err != nil {
+				return err
 			}
 			out[string(k[len(memberPrefix):])] = r.Segments
 			return nil
@@ -552,30 +554,88 @@ func sibling(list []string, fam, reason string) string {
 // SourceKeys returns every stored profile's source record keys ("store/kind/id").
 func SourceKeys(st *store.Store) (map[string][]string, error) {
 	out := map[string][]string{}
+	var key []byte // a source key being built
 	err := st.View(func(tx *store.Tx) error {
 		release, n := tx.PageReleaser(), 0
 		return tx.ForEach(store.Profiles, func(k, v []byte) error {
 			if n++; n%releaseProfiles == 0 {
 				_ = release() // advisory, as in LoadFeatures
 			}
-			// Only the id and the sources are decoded: the rest (orders, addresses) is skipped.
-			var p struct {
-				ID      string               `cbor:"1,keyasint"`
-				Sources []profiles.SourceRef `cbor:"2,keyasint"`
+			id, keys, ok := readSourceKeys(v, &key)
+			if !ok {
+				var err error
+				if id, keys, err = decodeSourceKeys(k, v); err != nil {
+					return err
+				}
 			}
-			if err := codec.Unmarshal(v, &p); err != nil {
-				return fmt.Errorf("decode profile %s: %w", k, err)
-			}
-			keys := make([]string, len(p.Sources))
-			for i, s := range p.Sources {
-				keys[i] = s.Key()
-			}
-			out[p.ID] = keys
+			out[id] = keys
 			return nil
 		})
 	})
 	_ = st.ReleaseMappedPages() // every profile's page was mapped in (advisory)
 	return out, err
+}
+
+// decodeSourceKeys decodes a stored profile's id and source keys with codec. Only the id and
+// the sources are decoded: the rest (orders, addresses) is skipped.
+func decodeSourceKeys(k, v []byte) (string, []string, error) {
+	var p struct {
+		ID      string               `cbor:"1,keyasint"`
+		Sources []profiles.SourceRef `cbor:"2,keyasint"`
+	}
+	if err := codec.Unmarshal(v, &p); err != nil {
+		return "", nil, fmt.Errorf("decode profile %s: %w", k, err)
+	}
+	keys := make([]string, len(p.Sources))
+	for i, s := range p.Sources {
+		keys[i] = s.Key()
+	}
+	return p.ID, keys, nil
+}
+
+// readSourceKeys is decodeSourceKeys with cborread, for codec's encoding of a profile: the
+// id and the sources are read, every other field is only checked to be well formed (as codec
+// skips the fields it does not decode). ok false for anything else; key is scratch space.
+func readSourceKeys(v []byte, key *[]byte) (id string, keys []string, ok bool) {
+	if len(v) == 0 || v[0] != codec.Version {
+		return "", nil, false
+	}
+	r := cborread.NewReader(v[1:])
+	keys = []string{}
+	var field uint64
+	for range r.Map() {
+		switch r.FieldKey(&field) {
+		case 1:
+			id = string(r.Text())
+		case 2:
+			keys = readSourceRefKeys(&r, key)
+		default:
+			r.Skip()
+		}
+	}
+	return id, keys, r.Done()
+}
+
+// readSourceRefKeys reads a list of profiles.SourceRef as their keys.
+func readSourceRefKeys(r *cborread.Reader, key *[]byte) []string {
+	if r.Null() {
+		return []string{}
+	}
+	keys := make([]string, r.Array())
+	for i := range keys {
+		var parts [3][]byte // store, kind, id
+		var field uint64
+		for range r.Map() {
+			if f := r.FieldKey(&field); f >= 1 && f <= 3 {
+				parts[f-1] = r.Text()
+			} else {
+				r.Fail()
+			}
+		}
+		*key = append(append(append(append(append((*key)[:0], parts[0]...), '/'), parts[1]...), '/'), parts[2]...)
+		keys[i] = string(*key)
+	}
+	return keys
 }
 
 // ProfileSegments returns one profile's stored segments and when they last changed (ok false
@@ -592,10 +652,11 @@ func ProfileSegments(st *store.Store, profileID string) (Record, bool, error) {
 // ForEachRecord calls fn with every stored profile's segments and properties, in profile id
 // order, inside tx.
 func ForEachRecord(tx *store.Tx, fn func(profileID string, r Record) error) error {
+	rr := newRecordReader()
 	return tx.ForEachPrefix(store.Memberships, []byte(memberPrefix), func(k, v []byte) error {
-		var r Record
-		if err := codec.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("decode %s: %w", k, err)
+		r, err := rr.decode(k, v)
+		if err != nil {
+			return err
 		}
 		return fn(string(k[len(memberPrefix):]), r)
 	})
