@@ -3,7 +3,8 @@
 //
 // A Reader accepts only the shapes codec's deterministic encoder produces: definite lengths,
 // minimal heads, map keys in strictly increasing order (so never a repeated key), text that is
-// valid UTF-8, no tags. Anything else fails the reader (Ok turns false) and the caller decodes
+// valid UTF-8, no tags (Skip, like codec skipping a field, checks only that an item is well
+// formed). Anything else fails the reader (Ok turns false) and the caller decodes
 // the value with codec instead, which either reads it the same way or returns the error. So a
 // Reader may refuse what codec accepts, but must never accept what codec refuses or read a
 // value differently: the tests of its callers check that on real and random values.
@@ -289,7 +290,8 @@ func (r *Reader) TextKey(prev *[]byte) []byte {
 }
 
 // Skip reads past one well-formed item of the kinds the codec writes (integers, strings,
-// arrays, maps, false, true, null, floats).
+// arrays, maps, false, true, null, floats). Like codec skipping a field it does not decode,
+// it does not look inside strings (text need not be valid UTF-8) or at the order of map keys.
 func (r *Reader) Skip() { r.skip(0) }
 
 func (r *Reader) skip(depth int) {
@@ -301,10 +303,8 @@ func (r *Reader) skip(depth int) {
 	switch c >> 5 {
 	case majorUint, majorNegInt:
 		r.head(c >> 5)
-	case majorBytes:
-		r.Bytes()
-	case majorText:
-		r.Text()
+	case majorBytes, majorText:
+		r.str(c >> 5)
 	case majorArray:
 		for range r.Array() {
 			r.skip(depth + 1)

@@ -21,10 +21,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/cohortd/cohortd/internal/parallel"
 	"github.com/cohortd/cohortd/profiles"
 	"github.com/cohortd/cohortd/segments"
 	"github.com/cohortd/cohortd/segments/cborread"
@@ -84,57 +82,21 @@ type Report struct {
 	Changed  int // profiles whose segments changed
 }
 
-// releaseProfiles is how many profiles a scan reads between two releases of the mapped pages.
-const releaseProfiles = 20_000
-
 // LoadFeatures reads every stored profile and extracts its features, in key order. Profiles
 // are read and extracted on every core, a chunk at a time, straight from their stored bytes
 // (segments.FeatureDecoder) or, for what that does not read, decoded with codec first.
 func LoadFeatures(st *store.Store, opts segments.Options) ([]segments.Features, error) {
 	var feats []segments.Features
-	err := st.View(func(tx *store.Tx) error {
-		// The values stay valid while the transaction is open. The pages they are on are
-		// dropped from the process's memory as the scan goes (a large store's profiles are
-		// gigabytes; they stay in the page cache).
-		release := tx.PageReleaser()
-		var seen atomic.Int64
-		releaseEvery := func() {
-			if seen.Add(1)%releaseProfiles == 0 {
-				_ = release() // advisory: an error only leaves the pages mapped
-			}
-		}
-		var keys, vals [][]byte
-		if err := tx.ForEach(store.Profiles, func(k, v []byte) error {
-			releaseEvery()
-			keys, vals = append(keys, k), append(vals, v)
-			return nil
-		}); err != nil {
-			return err
-		}
-		feats = make([]segments.Features, len(vals))
-		decoders := sync.Pool{New: func() any { return segments.NewFeatureDecoder(opts) }}
-		chunks := (len(vals) + extractChunk - 1) / extractChunk
-		return parallel.For(chunks, 1, func(c int) error {
-			d := decoders.Get().(*segments.FeatureDecoder)
-			defer decoders.Put(d)
-			for i := c * extractChunk; i < min((c+1)*extractChunk, len(vals)); i++ {
-				releaseEvery()
-				if err := extractStored(d, keys[i], vals[i], &feats[i], opts); err != nil {
-					return err
-				}
-			}
-			return nil
+	err := scan(st, store.Profiles, nil, func() *segments.FeatureDecoder { return segments.NewFeatureDecoder(opts) },
+		func(n int) { feats = make([]segments.Features, n) },
+		func(d *segments.FeatureDecoder, i int, k, v []byte) error {
+			return extractStored(d, k, v, &feats[i], opts)
 		})
-	})
 	if err != nil {
 		return nil, fmt.Errorf("segmenter: load profiles: %w", err)
 	}
-	_ = st.ReleaseMappedPages() // every profile's page was mapped in (advisory)
 	return feats, nil
 }
-
-// extractChunk is how many profiles a goroutine of LoadFeatures takes at a time.
-const extractChunk = 256
 
 // extractStored fills f with the features of one stored profile: read straight from its
 // bytes when d knows their shape, else decoded with codec and extracted (the same features,
@@ -301,12 +263,12 @@ func isBaseline(tx *store.Tx) (bool, error) {
 }
 
 // storedChange is a profile whose stored record changes: a member (an index of members) and
-// its previous record if it had one, or a stored profile that is no longer a member.
+// its previous record if it had one, or a stored profile that is no longer a member. It is
+// small: a first recompute has one per profile.
 type storedChange struct {
-	member int    // -1: removed
-	id     string // of a removed profile
-	had    bool
-	prev   Record
+	member int     // -1: removed
+	prev   *Record // nil: none
+	id     string  // of a removed profile
 }
 
 // compareStored returns the members whose stored record differs from their membership (or
@@ -341,7 +303,7 @@ func compareStored(tx *store.Tx, members []segments.Membership, full bool) ([]st
 			return err
 		}
 		if full {
-			changes = append(changes, storedChange{member: -1, id: string(id), had: true, prev: prev})
+			changes = append(changes, storedChange{member: -1, id: string(id), prev: &prev})
 		}
 		return nil
 	})
@@ -367,7 +329,7 @@ func compareRecord(rr *recordReader, k, v []byte, i int, m *segments.Membership)
 	if slices.Equal(prev.Segments, m.Segments) && prev.Props.Equal(m.Props) {
 		return storedChange{}, false, nil
 	}
-	return storedChange{member: i, had: true, prev: prev}, true, nil
+	return storedChange{member: i, prev: &prev}, true, nil
 }
 
 // profileOrder returns the indexes of members in profile id order; members with the same id
@@ -403,13 +365,17 @@ func (w *changeWriter) write(members []segments.Membership, c storedChange) erro
 		return w.tx.Delete(store.Memberships, []byte(memberPrefix+c.id))
 	}
 	m := &members[c.member]
-	rec := Record{Segments: m.Segments, Since: c.prev.Since, Props: m.Props}
-	if !c.had || !slices.Equal(c.prev.Segments, m.Segments) {
+	prev, had := Record{}, c.prev != nil
+	if had {
+		prev = *c.prev
+	}
+	rec := Record{Segments: m.Segments, Since: prev.Since, Props: m.Props}
+	if !had || !slices.Equal(prev.Segments, m.Segments) {
 		why := w.reason
-		if !c.had {
+		if !had {
 			why = "new profile"
 		}
-		if err := w.event(m.ProfileID, c.prev.Segments, m.Segments, why); err != nil {
+		if err := w.event(m.ProfileID, prev.Segments, m.Segments, why); err != nil {
 			return err
 		}
 		rec.Since = w.now
@@ -450,24 +416,28 @@ func diff(before, after []string) (entered, left []string) {
 
 // Memberships returns every stored profile's segments.
 func Memberships(st *store.Store) (map[string][]string, error) {
-	out := map[string][]string{}
-	rr := newRecordReader()
-	err := st.View(func(tx *store.Tx) error {
-		release, n := tx.PageReleaser(), 0
-		return tx.ForEachPrefix(store.Memberships, []byte(memberPrefix), func(k, v []byte) error {
-			if n++; n%releaseProfiles == 0 {
-				_ = release() // advisory, as in LoadFeatures
-			}
+	var ids []string
+	var segs [][]string
+	err := scan(st, store.Memberships, []byte(memberPrefix), newRecordReader,
+		func(n int) { ids, segs = make([]string, n), make([][]string, n) },
+		func(rr *recordReader, i int, k, v []byte) error {
 			r, err := rr.decode(k, v)
-			if err != nil {
-				return err
-			}
-			out[string(k[len(memberPrefix):])] = r.Segments
-			return nil
+			ids[i], segs[i] = string(k[len(memberPrefix):]), r.Segments
+			return err
 		})
-	})
-	_ = st.ReleaseMappedPages() // advisory
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return keyedInOrder(ids, segs), nil
+}
+
+// keyedInOrder maps ids[i] to values[i]; a repeated id keeps its last value.
+func keyedInOrder(ids []string, values [][]string) map[string][]string {
+	out := make(map[string][]string, len(ids))
+	for i, id := range ids {
+		out[id] = values[i]
+	}
+	return out
 }
 
 // Snapshots returns the size snapshots, oldest first.
@@ -551,29 +521,26 @@ func sibling(list []string, fam, reason string) string {
 	return "(none)"
 }
 
-// SourceKeys returns every stored profile's source record keys ("store/kind/id").
+// SourceKeys returns every stored profile's source record keys ("store/kind/id"), read on
+// every core.
 func SourceKeys(st *store.Store) (map[string][]string, error) {
-	out := map[string][]string{}
-	var key []byte // a source key being built
-	err := st.View(func(tx *store.Tx) error {
-		release, n := tx.PageReleaser(), 0
-		return tx.ForEach(store.Profiles, func(k, v []byte) error {
-			if n++; n%releaseProfiles == 0 {
-				_ = release() // advisory, as in LoadFeatures
+	var ids []string
+	var keys [][]string
+	err := scan(st, store.Profiles, nil, func() *[]byte { return new([]byte) },
+		func(n int) { ids, keys = make([]string, n), make([][]string, n) },
+		func(scratch *[]byte, i int, k, v []byte) error {
+			var ok bool
+			if ids[i], keys[i], ok = readSourceKeys(v, scratch); ok {
+				return nil
 			}
-			id, keys, ok := readSourceKeys(v, &key)
-			if !ok {
-				var err error
-				if id, keys, err = decodeSourceKeys(k, v); err != nil {
-					return err
-				}
-			}
-			out[id] = keys
-			return nil
+			var err error
+			ids[i], keys[i], err = decodeSourceKeys(k, v)
+			return err
 		})
-	})
-	_ = st.ReleaseMappedPages() // every profile's page was mapped in (advisory)
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return keyedInOrder(ids, keys), nil
 }
 
 // decodeSourceKeys decodes a stored profile's id and source keys with codec. Only the id and

@@ -94,3 +94,33 @@ func TestSourceKeysNamesTheProfileItCannotDecode(t *testing.T) {
 		t.Fatal("codec reads an id that is a number")
 	}
 }
+
+// A scan decodes on every core but reports the first undecodable record in key order, as a
+// sequential scan did.
+func TestMembershipsNamesTheFirstUndecodableRecord(t *testing.T) {
+	st := openStore(t)
+	err := st.Update(context.Background(), func(tx *store.Tx) error {
+		for i := range 3000 {
+			v := mustMarshal(Record{Segments: []string{"lifecycle-new"}})
+			if i == scanChunk-1 || i == scanChunk { // the end of one chunk, the start of the next: the second is usually read first
+				v = []byte{codec.Version, 0xa1, 0x01, 0x01} // segments that are a number
+			}
+			if err := tx.Put(store.Memberships, []byte(fmt.Sprintf("%sp%04d", memberPrefix, i)), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if _, err := Memberships(st); err == nil || !strings.HasPrefix(err.Error(), "decode m/p0255:") {
+			t.Fatalf("error %v, want one naming m/p0255", err)
+		}
+	}
+	got, err := Memberships(openStore(t))
+	if err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("empty store: %v %v", got, err)
+	}
+}
