@@ -102,13 +102,13 @@ type applyScenario struct {
 	baseline bool
 }
 
-func randomScenario(rng *rand.Rand) applyScenario {
-	sc := applyScenario{stored: map[string][]byte{}, baseline: rng.IntN(4) == 0}
+func randomScenario(rng *rand.Rand, profiles int, baseline bool) applyScenario {
+	sc := applyScenario{stored: map[string][]byte{}, baseline: baseline}
 	if !sc.baseline {
 		sc.stored[sizePrefix+"2026-01-01T00:00:00.000000000Z"] = mustMarshal(Snapshot{Profiles: 1})
 	}
-	for i := range 300 {
-		id := fmt.Sprintf("p%03d", i)
+	for i := range profiles {
+		id := fmt.Sprintf("p%05d", i)
 		inMembers, inStore := rng.IntN(5) > 0, rng.IntN(5) > 0
 		m := randomRecord(rng)
 		if inMembers {
@@ -181,12 +181,16 @@ func runApply(t *testing.T, sc applyScenario, fn func(*store.Tx, []segments.Memb
 
 // apply leaves the store and the report exactly as applyBefore does: records, events (their
 // times and reasons), removals and the snapshot, whatever the order of the members, with
-// records on both read paths, repeated ids, baseline or not.
+// records on both read paths, repeated ids, baseline or not, few changes or many.
 func TestApplyWritesWhatItWroteBefore(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	kinds := map[string]int{}
-	for round := range 60 {
-		sc := randomScenario(rng)
+	for round := range 62 {
+		size := 300
+		if round >= 60 { // more changes than apply encodes at a time
+			size = 3 * writeChunk
+		}
+		sc := randomScenario(rng, size, round%4 == 0)
 		gotBucket, gotRep := runApply(t, sc, apply)
 		wantBucket, wantRep := runApply(t, sc, applyBefore)
 		if !reflect.DeepEqual(gotRep, wantRep) {

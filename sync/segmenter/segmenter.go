@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cohortd/cohortd/internal/parallel"
 	"github.com/cohortd/cohortd/profiles"
 	"github.com/cohortd/cohortd/segments"
 	"github.com/cohortd/cohortd/segments/cborread"
@@ -240,11 +241,9 @@ func apply(tx *store.Tx, members []segments.Membership, now time.Time, reason st
 			snap.Sizes[s]++
 		}
 	}
-	w := changeWriter{tx: tx, now: now.UTC(), stamp: now.UTC().Format(timeLayout), reason: reason, snap: &snap, rep: rep}
-	for _, c := range changes {
-		if err := w.write(members, c); err != nil {
-			return err
-		}
+	w := changeWriter{tx: tx, members: members, now: now.UTC(), stamp: now.UTC().Format(timeLayout), reason: reason, snap: &snap, rep: rep}
+	if err := w.writeAll(changes); err != nil {
+		return err
 	}
 	rep.Snapshot = snap
 	return tx.PutValue(store.Memberships, []byte(sizePrefix+w.stamp), snap)
@@ -347,24 +346,54 @@ func profileOrder(members []segments.Membership) []int {
 }
 
 // changeWriter writes the changes of one recompute: records, events and the counts of the
-// snapshot and the report.
+// snapshot and the report. A chunk of changes at a time is encoded on every core, then put in
+// key order (a first recompute writes a record per profile).
 type changeWriter struct {
-	tx     *store.Tx
-	now    time.Time // UTC
-	stamp  string
-	reason string
-	snap   *Snapshot
-	rep    *Report
+	tx      *store.Tx
+	members []segments.Membership
+	now     time.Time // UTC
+	stamp   string
+	reason  string
+	snap    *Snapshot
+	rep     *Report
 }
 
-func (w *changeWriter) write(members []segments.Membership, c storedChange) error {
-	if c.member < 0 {
-		if err := w.event(c.id, c.prev.Segments, nil, "profile removed"); err != nil {
+// writeChunk is how many changes are encoded before they are put.
+const writeChunk = 4096
+
+// encodedChange is one change ready to be put: its record (or its deletion) and its event.
+type encodedChange struct {
+	key, record     []byte // record nil: delete key
+	counted         bool   // an event: profiles entered or left segments
+	entered, left   int
+	eventKey, event []byte // nil at the baseline
+}
+
+func (w *changeWriter) writeAll(changes []storedChange) error {
+	enc := make([]encodedChange, min(writeChunk, len(changes)))
+	for lo := 0; lo < len(changes); lo += writeChunk {
+		chunk := changes[lo:min(lo+writeChunk, len(changes))]
+		if err := parallel.For(len(chunk), 64, func(i int) error { return w.encode(chunk[i], &enc[i]) }); err != nil {
 			return err
 		}
-		return w.tx.Delete(store.Memberships, []byte(memberPrefix+c.id))
+		for i := range chunk {
+			if err := w.put(&enc[i]); err != nil {
+				return err
+			}
+		}
 	}
-	m := &members[c.member]
+	return nil
+}
+
+// encode prepares change c: a removed profile's deletion and event, or a member's record
+// and, when its segments changed, its event.
+func (w *changeWriter) encode(c storedChange, e *encodedChange) error {
+	*e = encodedChange{}
+	if c.member < 0 {
+		e.key = []byte(memberPrefix + c.id)
+		return w.encodeEvent(e, c.id, c.prev.Segments, nil, "profile removed")
+	}
+	m := &w.members[c.member]
 	prev, had := Record{}, c.prev != nil
 	if had {
 		prev = *c.prev
@@ -375,25 +404,53 @@ func (w *changeWriter) write(members []segments.Membership, c storedChange) erro
 		if !had {
 			why = "new profile"
 		}
-		if err := w.event(m.ProfileID, prev.Segments, m.Segments, why); err != nil {
+		if err := w.encodeEvent(e, m.ProfileID, prev.Segments, m.Segments, why); err != nil {
 			return err
 		}
 		rec.Since = w.now
 	}
-	return w.tx.PutValue(store.Memberships, []byte(memberPrefix+m.ProfileID), rec)
+	e.key = []byte(memberPrefix + m.ProfileID)
+	return encodeValue(e.key, rec, &e.record)
 }
 
-// event counts a profile's entries and exits and, unless this is the baseline, stores them.
-func (w *changeWriter) event(id string, before, after []string, why string) error {
+// encodeEvent counts a profile's entries and exits and, unless this is the baseline, encodes
+// them.
+func (w *changeWriter) encodeEvent(e *encodedChange, id string, before, after []string, why string) error {
 	entered, left := diff(before, after)
-	w.snap.Entered += len(entered)
-	w.snap.Left += len(left)
-	w.rep.Changed++
+	e.counted, e.entered, e.left = true, len(entered), len(left)
 	if w.snap.Baseline {
 		return nil
 	}
-	return w.tx.PutValue(store.Memberships, []byte(eventPrefix+w.stamp+"/"+id),
-		Event{At: w.now, ProfileID: id, Entered: entered, Left: left, Reason: why})
+	e.eventKey = []byte(eventPrefix + w.stamp + "/" + id)
+	return encodeValue(e.eventKey, Event{At: w.now, ProfileID: id, Entered: entered, Left: left, Reason: why}, &e.event)
+}
+
+// encodeValue encodes v, the value of key in the memberships bucket, into *out.
+func encodeValue(key []byte, v any, out *[]byte) error {
+	b, err := codec.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("store: put %s/%q: %w", store.Memberships, key, err)
+	}
+	*out = b
+	return nil
+}
+
+// put counts and writes an encoded change.
+func (w *changeWriter) put(e *encodedChange) error {
+	if e.counted {
+		w.snap.Entered += e.entered
+		w.snap.Left += e.left
+		w.rep.Changed++
+	}
+	if e.event != nil {
+		if err := w.tx.Put(store.Memberships, e.eventKey, e.event); err != nil {
+			return err
+		}
+	}
+	if e.record == nil {
+		return w.tx.Delete(store.Memberships, e.key)
+	}
+	return w.tx.Put(store.Memberships, e.key, e.record)
 }
 
 var errStop = errors.New("stop")
