@@ -166,8 +166,8 @@ func FitBGNBD(sums []Summary, opts FitOptions) (BGNBDFit, error) {
 	}
 	gs := bgGroups(sums, meanT)
 	n := float64(len(sums))
-	var gr [4]float64
-	f := func(th, g []float64) float64 {
+	f := func(th, g []float64) float64 { // safe for concurrent use (bestFit's starts)
+		var gr [4]float64
 		m := BGNBD{R: math.Exp(th[0]), Alpha: math.Exp(th[1]), A: math.Exp(th[2]), B: math.Exp(th[3])}
 		ll := bgLogLik(m, gs, gr[:])
 		g[0], g[1], g[2], g[3] = -gr[0]*m.R/n, -gr[1]*m.Alpha/n, -gr[2]*m.A/n, -gr[3]*m.B/n

@@ -127,8 +127,8 @@ func FitGammaGamma(sums []Summary, opts FitOptions) (GammaGammaFit, error) {
 	mean /= float64(len(raw))
 	pts := ggPoints(sums, mean)
 	n := float64(len(pts))
-	var gr [3]float64
-	f := func(th, g []float64) float64 {
+	f := func(th, g []float64) float64 { // safe for concurrent use (bestFit's starts)
+		var gr [3]float64
 		m := GammaGamma{P: math.Exp(th[0]), Q: math.Exp(th[1]), Gamma: math.Exp(th[2])}
 		ll := ggLogLik(m, pts, gr[:])
 		g[0], g[1], g[2] = -gr[0]*m.P/n, -gr[1]*m.Q/n, -gr[2]*m.Gamma/n
