@@ -44,7 +44,7 @@ func testProfiles(n int) []*profiles.Profile {
 }
 
 func TestFeatureDecoderMatchesExtract(t *testing.T) {
-	ps := testProfiles(20000)
+	ps := testProfiles(8000)
 	for _, loc := range []*time.Location{nil, time.FixedZone("UTC-5", -5*3600), time.FixedZone("UTC+13", 13*3600)} {
 		opts := Options{Location: loc, AffinityHalfLifeDays: 90, AffinityTop: 2}
 		d := NewFeatureDecoder(opts)
