@@ -34,7 +34,7 @@ func TestBestFitIsTheChoiceInTurn(t *testing.T) {
 	bg := func(th, g []float64) float64 {
 		var gr [4]float64
 		m := BGNBD{R: math.Exp(th[0]), Alpha: math.Exp(th[1]), A: math.Exp(th[2]), B: math.Exp(th[3])}
-		ll := bgLogLik(m, gs, gr[:])
+		ll := bgLogLik(m, &gs, gr[:])
 		g[0], g[1], g[2], g[3] = -gr[0]*m.R/n, -gr[1]*m.Alpha/n, -gr[2]*m.A/n, -gr[3]*m.B/n
 		return -ll / n
 	}
