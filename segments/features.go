@@ -94,7 +94,7 @@ func extractInto(f *Features, p *profiles.Profile, opts Options) {
 	in.extract(f, opts)
 }
 
-// extract computes the features of the profile in fills f; opts has its defaults.
+// extract fills f with the features of the profile that in describes; opts has its defaults.
 func (in *extractInput) extract(f *Features, opts Options) {
 	*f = Features{
 		ProfileID:        in.id,
