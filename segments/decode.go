@@ -241,11 +241,11 @@ func (d *FeatureDecoder) readSummary(r *cborread.Reader) {
 	structFields(r, func(key uint64) {
 		switch key {
 		case 1:
-			in.orders = int(r.Int())
+			in.orders = r.Int()
 		case 2:
-			in.cancellations = int(r.Int())
+			in.cancellations = r.Int()
 		case 3:
-			in.refunds = int(r.Int())
+			in.refunds = r.Int()
 		case 4:
 			in.firstOrder = r.Time()
 		case 5:
@@ -267,7 +267,7 @@ func (d *FeatureDecoder) readSummary(r *cborread.Reader) {
 		case 13:
 			in.shipTo = d.readMostCounted(r)
 		case 14:
-			in.items = int(r.Int())
+			in.items = r.Int()
 		default:
 			r.Fail()
 		}
@@ -303,7 +303,7 @@ func (d *FeatureDecoder) readTotals(r *cborread.Reader) {
 // (ties to the smallest key), as maxKey.
 func (d *FeatureDecoder) readMostCounted(r *cborread.Reader) string {
 	var best []byte
-	var bestCount int64
+	var bestCount int
 	textMap(r, func(k []byte) {
 		n := r.Int()
 		if len(k) == 0 { // an empty key would make the choice depend on map order

@@ -79,7 +79,7 @@ func randomProfile(rng *rand.Rand) *profiles.Profile {
 
 func randomSummary(rng *rand.Rand) profiles.OrderSummary {
 	pick := func(list ...string) string { return list[rng.IntN(len(list))] }
-	count := func() int { return []int{0, 0, 1, 2, 3, 7, -1, math.MaxInt64, math.MinInt64}[rng.IntN(9)] }
+	count := func() int { return []int{0, 0, 1, 2, 3, 7, -1, math.MaxInt, math.MinInt}[rng.IntN(9)] }
 	s := profiles.OrderSummary{Orders: count(), Cancellations: count(), Refunds: count(), Items: count(),
 		Unconverted: count(), ZeroValue: count(), FirstOrder: randomTime(rng), LastOrder: randomTime(rng),
 		TotalBase: randomDecimal(rng), RefundedBase: randomDecimal(rng), BaseCurrency: pick("", "GBP")}

@@ -136,27 +136,27 @@ func (r *Reader) Null() bool {
 // Uint reads an unsigned integer.
 func (r *Reader) Uint() uint64 { return r.head(majorUint) }
 
-// Int reads an integer that fits in an int64 (a Go int: codec refuses larger ones).
-func (r *Reader) Int() int64 {
+// Int reads an integer that fits in a Go int (codec refuses larger ones for an int field).
+func (r *Reader) Int() int {
 	c, ok := r.next()
 	if !ok {
 		r.bad = true
 		return 0
 	}
-	if c>>5 == majorNegInt {
-		n := r.head(majorNegInt)
-		if n > math.MaxInt64 {
-			r.bad = true
-			return 0
-		}
-		return -1 - int64(n)
+	neg := c>>5 == majorNegInt
+	major := byte(majorUint)
+	if neg {
+		major = majorNegInt
 	}
-	n := r.head(majorUint)
-	if n > math.MaxInt64 {
+	n := r.head(major)
+	if n > math.MaxInt { // -1-n down to math.MinInt
 		r.bad = true
 		return 0
 	}
-	return int64(n)
+	if neg {
+		return -1 - int(n)
+	}
+	return int(n)
 }
 
 // str reads a byte or text string's content; it points into the data.
