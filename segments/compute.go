@@ -57,11 +57,13 @@ func (m *Model) ScoreAll(ctx context.Context, feats []Features, now time.Time) (
 		firstErr error
 	)
 	parallel(len(feats), func(lo, hi int) {
+		var scratch []string
+		var slab segmentSlab
 		for i := lo; i < hi; i++ {
 			if i%4096 == 0 && ctx.Err() != nil {
 				return
 			}
-			segs, err := m.Score(&feats[i], now)
+			segs, err := m.scoreInto(scratch[:0], &feats[i], now)
 			if err != nil {
 				mu.Lock()
 				if firstErr == nil {
@@ -70,13 +72,32 @@ func (m *Model) ScoreAll(ctx context.Context, feats []Features, now time.Time) (
 				mu.Unlock()
 				return
 			}
-			members[i] = Membership{ProfileID: feats[i].ProfileID, Segments: segs, Props: feats[i].Properties()}
+			scratch = segs
+			members[i] = Membership{ProfileID: feats[i].ProfileID, Segments: slab.copy(segs), Props: feats[i].Properties()}
 		}
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("segments: score: %w", err)
 	}
 	return members, firstErr
+}
+
+// segmentSlab hands out copies of segment lists from shared blocks: a full recompute keeps a
+// list per profile, and one allocation of 16 names each was most of its allocations.
+type segmentSlab struct{ block []string }
+
+// slabBlock is how many names a block of a segmentSlab holds.
+const slabBlock = 4096
+
+// copy returns a copy of segs, non-nil even when empty (as Score's), whose capacity ends with
+// it: appending to it cannot reach the next list of the block.
+func (s *segmentSlab) copy(segs []string) []string {
+	if s.block == nil || cap(s.block)-len(s.block) < len(segs) {
+		s.block = make([]string, 0, max(slabBlock, len(segs)))
+	}
+	start := len(s.block)
+	s.block = append(s.block, segs...)
+	return s.block[start:len(s.block):len(s.block)]
 }
 
 // parallel runs fn over [0,n) in GOMAXPROCS contiguous chunks.

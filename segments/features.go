@@ -89,105 +89,101 @@ func Extract(p *profiles.Profile, opts Options) Features {
 
 // extractInto is Extract into *f (no copy of the struct); opts has its defaults.
 func extractInto(f *Features, p *profiles.Profile, opts Options) {
-	s := &p.Summary
+	var in extractInput
+	in.fromProfile(p)
+	in.extract(f, opts)
+}
+
+// extract fills f with the features of the profile that in describes; opts has its defaults.
+func (in *extractInput) extract(f *Features, opts Options) {
 	*f = Features{
-		ProfileID:      p.ID,
-		OrdersCount:    s.Orders,
-		HasOrders:      s.Orders > 0,
-		Cancellations:  s.Cancellations,
-		RefundedOrders: s.Refunds,
-		Items:          s.Items,
-		Locale:         p.Locale,
-		firstOrderDay:  -1,
-		lastOrderDay:   -1,
-		firstSeenDay:   -1,
+		ProfileID:        in.id,
+		OrdersCount:      in.orders,
+		HasOrders:        in.orders > 0,
+		Cancellations:    in.cancellations,
+		RefundedOrders:   in.refunds,
+		Items:            in.items,
+		Locale:           in.locale,
+		HasEmail:         in.hasEmail,
+		EmailDomain:      in.emailDomain,
+		AcceptsMarketing: in.subscribed,
+		Country:          in.country,
+		Region:           in.region,
+		Continent:        in.continent,
+		Currency:         in.currency,
+		Device:           in.device,
+		firstOrderDay:    -1,
+		lastOrderDay:     -1,
+		firstSeenDay:     -1,
 	}
-	f.TotalSpent = toFloat(s.TotalBase)
-	if s.Orders > 0 {
-		f.AverageOrderValue = f.TotalSpent / float64(s.Orders)
-		f.RefundRate = float64(s.Refunds) / float64(s.Orders)
-		f.firstOrderDay, f.lastOrderDay = dayOf(s.FirstOrder, opts.Location), dayOf(s.LastOrder, opts.Location)
+	f.TotalSpent = in.totalBase
+	if in.orders > 0 {
+		f.AverageOrderValue = f.TotalSpent / float64(in.orders)
+		f.RefundRate = float64(in.refunds) / float64(in.orders)
+		f.firstOrderDay, f.lastOrderDay = dayOf(in.firstOrder, opts.Location), dayOf(in.lastOrder, opts.Location)
 	}
-	if n := s.Orders + s.Cancellations; n > 0 {
-		f.CancelRate = float64(s.Cancellations) / float64(n)
+	if n := in.orders + in.cancellations; n > 0 {
+		f.CancelRate = float64(in.cancellations) / float64(n)
 	}
-	first := p.FirstSeen
-	if !s.FirstOrder.IsZero() && (first.IsZero() || s.FirstOrder.Before(first)) {
-		first = s.FirstOrder
+	first := in.firstSeen
+	if !in.firstOrder.IsZero() && (first.IsZero() || in.firstOrder.Before(first)) {
+		first = in.firstOrder
 	}
 	if !first.IsZero() {
 		f.firstSeenDay = dayOf(first, opts.Location)
 	}
-	for _, e := range p.Emails {
-		if !strings.Contains(e.Flags, "invalid") && e.Address != "" {
-			f.HasEmail = true
-			if i := strings.LastIndexByte(e.Address, '@'); i >= 0 {
-				f.EmailDomain = e.Address[i+1:]
-			}
-			break
-		}
-	}
-	for _, c := range p.Consent {
-		if c.State == "subscribed" {
-			f.AcceptsMarketing = true
-		}
-	}
-	if len(p.Addresses) > 0 {
-		a := p.Addresses[0]
-		f.Country, f.Region, f.Continent = a.CountryCode, a.Region, a.Continent
-	}
-	if f.Country == "" && len(s.ShipTo) > 0 {
-		f.Country = maxKey(s.ShipTo)
+	if f.Country == "" {
+		f.Country = in.shipTo
 	}
 	if f.Continent == "" && f.Country != "" {
 		if c, ok := normalize.ParseCountry(f.Country); ok {
 			f.Continent = c.Continent
 		}
 	}
-	if l := p.Locale; l != "" {
-		if parts := strings.FieldsFunc(l, func(r rune) bool { return r == '-' || r == '_' }); len(parts) > 0 {
-			f.Language = strings.ToLower(parts[0])
-		}
-	}
-	if len(s.Totals) > 0 {
-		best := ""
-		for cur, v := range s.Totals {
-			if best == "" || v.GreaterThan(s.Totals[best]) || (v.Equal(s.Totals[best]) && cur < best) {
-				best = cur
-			}
-		}
-		f.Currency = best
-	}
-	if len(s.Devices) > 0 {
-		f.Device = maxKey(s.Devices)
-	}
-	for _, tags := range p.MerchantTags {
-		f.Tags = append(f.Tags, tags...)
-	}
-	slices.Sort(f.Tags)
-	f.Tags = slices.Compact(f.Tags)
-	for _, src := range p.Sources {
-		f.Stores = append(f.Stores, src.Store)
-	}
-	slices.Sort(f.Stores)
-	f.Stores = slices.Compact(f.Stores)
-	f.Affinity = affinity(p, opts.AffinityHalfLifeDays)
+	f.Language = language(in.locale)
+	f.Tags = sortedSet(in.tags)
+	f.Stores = sortedSet(in.stores)
+	f.Affinity = in.affinity(opts.AffinityHalfLifeDays)
 	f.TopAffinity = topAffinity(f.Affinity, opts.AffinityTop, opts.AffinityMinShare)
-	f.repeatDays, f.firstBuyDay, f.lastBuyDay, f.repeatMean = buyingHistory(p.Orders, opts.Location)
+	f.repeatDays, f.firstBuyDay, f.lastBuyDay, f.repeatMean = buyingHistory(in.orderList, opts.Location)
+}
+
+// language is a locale's language, lowercased ("fr" of "fr-CA" or "FR_ca"): its first part
+// between dashes and underscores, "" when it has none.
+func language(locale string) string {
+	start := strings.IndexFunc(locale, func(r rune) bool { return r != '-' && r != '_' })
+	if start < 0 {
+		return ""
+	}
+	rest := locale[start:]
+	if end := strings.IndexAny(rest, "-_"); end >= 0 {
+		rest = rest[:end]
+	}
+	return strings.ToLower(rest)
+}
+
+// sortedSet returns a sorted copy of list without repeats; nil when list is empty.
+func sortedSet(list []string) []string {
+	if len(list) == 0 {
+		return nil
+	}
+	out := slices.Clone(list)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // buyingHistory merges same-day purchases (orders are oldest first; cancelled and zero-value
 // ones do not count) and returns the number of repeat days, the first and last day, and the
 // mean spend of the repeat days.
-func buyingHistory(orders []profiles.CompactOrder, loc *time.Location) (repeat int, first, last int32, mean float64) {
+func buyingHistory(orders []orderInput, loc *time.Location) (repeat int, first, last int32, mean float64) {
 	first, last = -1, -1
 	var sum float64
 	for i := range orders {
 		o := &orders[i]
-		if o.Cancelled || o.Zero {
+		if o.cancelled || o.zero {
 			continue
 		}
-		day := dayOf(o.At, loc)
+		day := dayOf(o.at, loc)
 		switch {
 		case first < 0:
 			first, last = day, day
@@ -197,7 +193,7 @@ func buyingHistory(orders []profiles.CompactOrder, loc *time.Location) (repeat i
 			last = day
 		}
 		if day != first {
-			sum += toFloat(o.NetBase)
+			sum += o.netBase
 		}
 	}
 	if repeat > 0 {
@@ -267,32 +263,33 @@ func maxKey(m map[string]int) string {
 // affinity weighs each product type's spend by recency: an order's spend counts
 // 2^(-age/halfLife), its age taken before the customer's last order so that the shares do not
 // change as time passes (they would all decay by the same factor). Weights sum to 1.
-func affinity(p *profiles.Profile, halfLifeDays float64) map[string]float64 {
+func (in *extractInput) affinity(halfLifeDays float64) map[string]float64 {
 	var last time.Time
-	for _, o := range p.Orders {
-		if !o.Cancelled && !o.Zero && o.At.After(last) {
-			last = o.At
+	for _, o := range in.orderList {
+		if !o.cancelled && !o.zero && o.at.After(last) {
+			last = o.at
 		}
 	}
 	var out map[string]float64
 	var sum float64
-	for _, o := range p.Orders {
-		if o.Cancelled || o.Zero || len(o.Types) == 0 {
+	for _, o := range in.orderList {
+		types := in.types[o.typesFrom:o.typesTo]
+		if o.cancelled || o.zero || len(types) == 0 {
 			continue
 		}
 		w := 1.0
 		if halfLifeDays > 0 {
-			w = math.Exp2(-float64(daysBetween(o.At, last)) / halfLifeDays)
+			w = math.Exp2(-float64(daysBetween(o.at, last)) / halfLifeDays)
 		}
-		for _, t := range o.Types {
-			x := toFloat(t.Spend)
+		for _, t := range types {
+			x := t.spend
 			if x <= 0 {
 				continue
 			}
 			if out == nil {
 				out = map[string]float64{}
 			}
-			out[t.Type] += x * w
+			out[t.name] += x * w
 			sum += x * w
 		}
 	}
@@ -313,19 +310,28 @@ var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1
 // in float64, so one division or multiplication rounds correctly. (profiles.Build rounds
 // derived amounts to 4 decimals so that they stay on this path.)
 func toFloat(d decimal.Decimal) float64 {
-	c, e := d.Coefficient(), d.Exponent()
-	if c.IsInt64() {
-		if v := c.Int64(); v > -(1<<53) && v < 1<<53 {
-			switch {
-			case e < 0 && e >= -22:
-				return float64(v) / pow10[-e]
-			case e >= 0 && e <= 22:
-				return float64(v) * pow10[e]
-			}
+	if c := d.Coefficient(); c.IsInt64() {
+		if f, ok := exactFloat(c.Int64(), d.Exponent()); ok {
+			return f
 		}
 	}
 	f, _ := d.Float64()
 	return f
+}
+
+// exactFloat is v × 10^e when both v and 10^|e| are exact in a float64 (ok false otherwise),
+// correctly rounded.
+func exactFloat(v int64, e int32) (float64, bool) {
+	if v <= -(1<<53) || v >= 1<<53 {
+		return 0, false
+	}
+	switch {
+	case e < 0 && e >= -22:
+		return float64(v) / pow10[-e], true
+	case e >= 0 && e <= 22:
+		return float64(v) * pow10[e], true
+	}
+	return 0, false
 }
 
 // Properties are the per-profile values destinations that take properties receive (merge

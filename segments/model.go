@@ -88,6 +88,11 @@ func share(sorted []float64, v float64) float64 {
 // Score fills f's population scores and time-dependent fields at now and returns its
 // segments, sorted by name. It is safe for concurrent use.
 func (m *Model) Score(f *Features, now time.Time) ([]string, error) {
+	return m.scoreInto(make([]string, 0, 16), f, now)
+}
+
+// scoreInto is Score with the segments appended to segs, an empty slice.
+func (m *Model) scoreInto(segs []string, f *Features, now time.Time) ([]string, error) {
 	o := m.opts
 	today := dayOf(now, o.Location)
 	since := func(d int32) int {
@@ -131,7 +136,6 @@ func (m *Model) Score(f *Features, now time.Time) ([]string, error) {
 	f.Risk = f.OrdersCount+f.Cancellations >= o.RiskMinOrders && (f.RefundRate > o.RiskRate || f.CancelRate > o.RiskRate)
 	m.Prediction.score(f, today, o)
 
-	segs := make([]string, 0, 16)
 	add := func(family, value string) {
 		if value == "" {
 			return

@@ -36,12 +36,21 @@ type BGNBDFit struct {
 	Reason       string
 }
 
-// bgGroup is one distinct (x, t_x, T) with the number of customers sharing it.
+// bgGroup is one distinct (x, t_x, T) with the number of customers sharing it; ti and txi
+// index T and t_x in their bgData's distinct values.
 type bgGroup struct {
 	x, tx, T, w float64
+	ti, txi     int
 }
 
-func bgGroups(sums []Summary, scale float64) []bgGroup {
+// bgData is the groups of a fit and the distinct T and t_x values they take, so that a
+// likelihood evaluation takes ln(α+T) and ln(α+t_x) once per value rather than per group.
+type bgData struct {
+	groups  []bgGroup
+	ts, txs []float64
+}
+
+func bgGroups(sums []Summary, scale float64) bgData {
 	type key struct {
 		x     int
 		tx, T float64
@@ -63,7 +72,23 @@ func bgGroups(sums []Summary, scale float64) []bgGroup {
 	slices.SortFunc(gs, func(a, b bgGroup) int {
 		return cmp.Or(cmp.Compare(a.x, b.x), cmp.Compare(a.tx, b.tx), cmp.Compare(a.T, b.T))
 	})
-	return gs
+	d := bgData{groups: gs}
+	ti, txi := map[float64]int{}, map[float64]int{}
+	for i := range gs {
+		g := &gs[i]
+		g.ti, d.ts = distinctIndex(ti, d.ts, g.T)
+		g.txi, d.txs = distinctIndex(txi, d.txs, g.tx)
+	}
+	return d
+}
+
+// distinctIndex returns v's index in values (indexed by index), appending it when new.
+func distinctIndex(index map[float64]int, values []float64, v float64) (int, []float64) {
+	if i, ok := index[v]; ok {
+		return i, values
+	}
+	index[v] = len(values)
+	return len(values), append(values, v)
 }
 
 // bgLogLik is the BG/NBD log-likelihood (FHL 2005, eq. 6) of the groups; with grad non-nil it
@@ -71,7 +96,11 @@ func bgGroups(sums []Summary, scale float64) []bgGroup {
 //
 //	LL = ln Γ(r+x) − ln Γ(r) + r ln α + ln B(a, b+x) − ln B(a, b)
 //	     + ln[ (α+T)^−(r+x) + 1{x>0} · a/(b+x−1) · (α+t_x)^−(r+x) ]
-func bgLogLik(m BGNBD, gs []bgGroup, grad []float64) float64 {
+//
+// Every term is computed as it would be group by group (the logarithms shared between groups
+// are of the same arguments), and summed in group order, so the result does not depend on the
+// sharing.
+func bgLogLik(m BGNBD, d *bgData, grad []float64) float64 {
 	r, al, a, b := m.R, m.Alpha, m.A, m.B
 	lgR, lgAB, lgB := lgamma(r), lgamma(a+b), lgamma(b)
 	lnAl, lnA := math.Log(al), math.Log(a)
@@ -80,26 +109,30 @@ func bgLogLik(m BGNBD, gs []bgGroup, grad []float64) float64 {
 		psR, psAB, psB = digamma(r), digamma(a+b), digamma(b)
 		clear(grad[:4])
 	}
+	lnT, lnTx := logsOfSums(al, d.ts), logsOfSums(al, d.txs)
 	var ll float64
 	lastX := math.NaN()
-	var lgRX, lgBX, lgABX, psRX, psBX, psABX float64
-	for _, g := range gs {
+	var lgRX, lgBX, lgABX, psRX, psBX, psABX, lnBX1 float64
+	for _, g := range d.groups {
 		x := g.x
 		if x != lastX {
 			lastX = x
 			lgRX, lgBX, lgABX = lgamma(r+x), lgamma(b+x), lgamma(a+b+x)
+			if x > 0 {
+				lnBX1 = math.Log(b + x - 1)
+			}
 			if grad != nil {
 				psRX, psBX, psABX = digamma(r+x), digamma(b+x), digamma(a+b+x)
 			}
 		}
 		a1 := lgRX - lgR + r*lnAl
 		a2 := lgAB + lgBX - lgB - lgABX
-		la3 := math.Log(al + g.T)
+		la3 := lnT[g.ti]
 		a3 := -(r + x) * la3
 		w3, w4, la4, tail := 1.0, 0.0, 0.0, a3
 		if x > 0 {
-			la4 = math.Log(al + g.tx)
-			a4 := lnA - math.Log(b+x-1) - (r+x)*la4
+			la4 = lnTx[g.txi]
+			a4 := lnA - lnBX1 - (r+x)*la4
 			hi := math.Max(a3, a4)
 			e3, e4 := math.Exp(a3-hi), math.Exp(a4-hi)
 			tail = hi + math.Log(e3+e4)
@@ -119,6 +152,15 @@ func bgLogLik(m BGNBD, gs []bgGroup, grad []float64) float64 {
 	return ll
 }
 
+// logsOfSums returns ln(c+v) for every v of values.
+func logsOfSums(c float64, values []float64) []float64 {
+	out := make([]float64, len(values))
+	for i, v := range values {
+		out[i] = math.Log(c + v)
+	}
+	return out
+}
+
 // LogLikelihood is the BG/NBD log-likelihood of the summaries (NaN for invalid parameters or
 // an impossible summary).
 func (m BGNBD) LogLikelihood(sums []Summary) float64 {
@@ -130,7 +172,8 @@ func (m BGNBD) LogLikelihood(sums []Summary) float64 {
 			return math.NaN()
 		}
 	}
-	return bgLogLik(m, bgGroups(sums, 1), nil)
+	d := bgGroups(sums, 1)
+	return bgLogLik(m, &d, nil)
 }
 
 // FitBGNBD estimates the BG/NBD parameters by maximum likelihood. It refuses (OK false, a
@@ -166,10 +209,10 @@ func FitBGNBD(sums []Summary, opts FitOptions) (BGNBDFit, error) {
 	}
 	gs := bgGroups(sums, meanT)
 	n := float64(len(sums))
-	var gr [4]float64
-	f := func(th, g []float64) float64 {
+	f := func(th, g []float64) float64 { // safe for concurrent use (bestFit's starts)
+		var gr [4]float64
 		m := BGNBD{R: math.Exp(th[0]), Alpha: math.Exp(th[1]), A: math.Exp(th[2]), B: math.Exp(th[3])}
-		ll := bgLogLik(m, gs, gr[:])
+		ll := bgLogLik(m, &gs, gr[:])
 		g[0], g[1], g[2], g[3] = -gr[0]*m.R/n, -gr[1]*m.Alpha/n, -gr[2]*m.A/n, -gr[3]*m.B/n
 		return -ll / n
 	}
@@ -192,7 +235,8 @@ func FitBGNBD(sums []Summary, opts FitOptions) (BGNBDFit, error) {
 		return fail(ErrNotConverged, "no maximum of the likelihood found after %d iterations (largest gradient %.2g)", best.iters, best.gmax)
 	}
 	fit.BGNBD = BGNBD{R: scaled[0], Alpha: scaled[1] * meanT, A: scaled[2], B: scaled[3]}
-	fit.LogLik = bgLogLik(fit.BGNBD, bgGroups(sums, 1), nil)
+	unscaled := bgGroups(sums, 1)
+	fit.LogLik = bgLogLik(fit.BGNBD, &unscaled, nil)
 	if !finite(fit.LogLik) {
 		return fail(ErrDegenerate, "the log-likelihood at the optimum is not finite")
 	}

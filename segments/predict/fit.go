@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 )
 
 // DefaultMinRepeatBuyers is the fewest repeat buyers a fit accepts unless FitOptions says
@@ -68,12 +69,19 @@ func checkSummary(s Summary) error {
 }
 
 // bestFit runs minimizeBFGS from each start (log-parameters) and keeps the lowest converged
-// minimum; when none converged it returns the lowest one, converged=false.
+// minimum; when none converged it returns the lowest one, converged=false. The starts run
+// side by side (f must be safe for concurrent use); each runs exactly as it would alone, and
+// the choice among them is made in the order of starts.
 func bestFit(f objective, starts [][]float64) optResult {
+	results := make([]optResult, len(starts))
+	var wg sync.WaitGroup
+	for i, x0 := range starts {
+		wg.Go(func() { results[i] = minimizeBFGS(f, x0) })
+	}
+	wg.Wait()
 	var best optResult
 	have := false
-	for _, x0 := range starts {
-		r := minimizeBFGS(f, x0)
+	for _, r := range results {
 		if !finite(r.f) {
 			continue
 		}

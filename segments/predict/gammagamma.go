@@ -40,14 +40,28 @@ type GammaGammaFit struct {
 	Reason           string
 }
 
-type ggPoint struct{ x, m float64 }
+// ggPoint is one repeat buyer: x repeat transactions of mean m (ln m kept, it does not depend
+// on the parameters), xi the index of x in its ggData's distinct values.
+type ggPoint struct {
+	x, m, lnM float64
+	xi        int
+}
+
+// ggData is the points of a fit and the distinct numbers of transactions they have, so that a
+// likelihood evaluation computes the terms of x alone once per value rather than per point.
+type ggData struct {
+	points []ggPoint
+	xs     []float64
+}
 
 // ggLogLik is the log-likelihood of the mean spends: with x repeat transactions of mean m,
 //
 //	ln Γ(px+q) − ln Γ(px) − ln Γ(q) + q ln γ + (px−1) ln m + px ln x − (px+q) ln(γ + x m)
 //
-// and, with grad non-nil, writes ∂LL/∂(p, q, γ) into grad[0:3].
-func ggLogLik(g GammaGamma, pts []ggPoint, grad []float64) float64 {
+// and, with grad non-nil, writes ∂LL/∂(p, q, γ) into grad[0:3]. Every term is computed as it
+// would be point by point (the shared ones are of the same arguments), and summed in point
+// order, so the result does not depend on the sharing.
+func ggLogLik(g GammaGamma, d *ggData, grad []float64) float64 {
 	p, q, ga := g.P, g.Q, g.Gamma
 	lgQ, lnGa := lgamma(q), math.Log(ga)
 	var psQ float64
@@ -55,30 +69,53 @@ func ggLogLik(g GammaGamma, pts []ggPoint, grad []float64) float64 {
 		psQ = digamma(q)
 		clear(grad[:3])
 	}
+	terms := ggTermsOfX(p, q, d.xs, grad != nil)
 	var ll float64
-	for _, pt := range pts {
-		x, m := pt.x, pt.m
-		px := p * x
-		lnM, lnX, lnD := math.Log(m), math.Log(x), math.Log(ga+x*m)
-		ll += lgamma(px+q) - lgamma(px) - lgQ + q*lnGa + (px-1)*lnM + px*lnX - (px+q)*lnD
+	for _, pt := range d.points {
+		x, m, lnM := pt.x, pt.m, pt.lnM
+		tx := &terms[pt.xi]
+		px := tx.px
+		lnD := math.Log(ga + x*m)
+		ll += tx.lgPXQ - tx.lgPX - lgQ + q*lnGa + (px-1)*lnM + px*tx.lnX - (px+q)*lnD
 		if grad != nil {
-			psPXQ := digamma(px + q)
-			grad[0] += x * (psPXQ - digamma(px) + lnM + lnX - lnD)
-			grad[1] += psPXQ - psQ + lnGa - lnD
+			grad[0] += x * (tx.psPXQ - tx.psPX + lnM + tx.lnX - lnD)
+			grad[1] += tx.psPXQ - psQ + lnGa - lnD
 			grad[2] += q/ga - (px+q)/(ga+x*m)
 		}
 	}
 	return ll
 }
 
-func ggPoints(sums []Summary, scale float64) []ggPoint {
-	var pts []ggPoint
+// ggXTerms are the terms of ggLogLik that depend on x and the parameters only.
+type ggXTerms struct {
+	px, lgPXQ, lgPX, lnX, psPXQ, psPX float64
+}
+
+func ggTermsOfX(p, q float64, xs []float64, withGrad bool) []ggXTerms {
+	out := make([]ggXTerms, len(xs))
+	for i, x := range xs {
+		px := p * x
+		t := ggXTerms{px: px, lgPXQ: lgamma(px + q), lgPX: lgamma(px), lnX: math.Log(x)}
+		if withGrad {
+			t.psPXQ, t.psPX = digamma(px+q), digamma(px)
+		}
+		out[i] = t
+	}
+	return out
+}
+
+func ggPoints(sums []Summary, scale float64) ggData {
+	var d ggData
+	index := map[float64]int{}
 	for _, s := range sums {
 		if s.X > 0 && s.Monetary > 0 {
-			pts = append(pts, ggPoint{x: float64(s.X), m: s.Monetary / scale})
+			pt := ggPoint{x: float64(s.X), m: s.Monetary / scale}
+			pt.lnM = math.Log(pt.m)
+			pt.xi, d.xs = distinctIndex(index, d.xs, pt.x)
+			d.points = append(d.points, pt)
 		}
 	}
-	return pts
+	return d
 }
 
 // LogLikelihood is the Gamma-Gamma log-likelihood of the repeat buyers with positive spend
@@ -92,7 +129,8 @@ func (g GammaGamma) LogLikelihood(sums []Summary) float64 {
 			return math.NaN()
 		}
 	}
-	return ggLogLik(g, ggPoints(sums, 1), nil)
+	d := ggPoints(sums, 1)
+	return ggLogLik(g, &d, nil)
 }
 
 // FitGammaGamma estimates the Gamma-Gamma parameters by maximum likelihood on the repeat
@@ -114,23 +152,23 @@ func FitGammaGamma(sums []Summary, opts FitOptions) (GammaGammaFit, error) {
 		}
 	}
 	raw := ggPoints(sums, 1)
-	fit.Customers = len(raw)
-	if need := opts.minRepeat(); len(raw) < need {
+	fit.Customers = len(raw.points)
+	if need := opts.minRepeat(); len(raw.points) < need {
 		return fail(ErrTooLittleHistory, "only %d repeat buyers with a positive spend; need at least %d (use more history or a later calibration end)",
-			len(raw), need)
+			len(raw.points), need)
 	}
-	fit.FreqMonetaryCorr = pearson(raw)
+	fit.FreqMonetaryCorr = pearson(raw.points)
 	var mean float64
-	for _, pt := range raw {
+	for _, pt := range raw.points {
 		mean += pt.m
 	}
-	mean /= float64(len(raw))
+	mean /= float64(len(raw.points))
 	pts := ggPoints(sums, mean)
-	n := float64(len(pts))
-	var gr [3]float64
-	f := func(th, g []float64) float64 {
+	n := float64(len(pts.points))
+	f := func(th, g []float64) float64 { // safe for concurrent use (bestFit's starts)
+		var gr [3]float64
 		m := GammaGamma{P: math.Exp(th[0]), Q: math.Exp(th[1]), Gamma: math.Exp(th[2])}
-		ll := ggLogLik(m, pts, gr[:])
+		ll := ggLogLik(m, &pts, gr[:])
 		g[0], g[1], g[2] = -gr[0]*m.P/n, -gr[1]*m.Q/n, -gr[2]*m.Gamma/n
 		return -ll / n
 	}
@@ -156,7 +194,7 @@ func FitGammaGamma(sums []Summary, opts FitOptions) (GammaGammaFit, error) {
 		return fail(ErrDegenerate, "q = %.3g ≤ 1: spend varies so much between customers that the model's mean spend is infinite", scaled[1])
 	}
 	fit.GammaGamma = GammaGamma{P: scaled[0], Q: scaled[1], Gamma: scaled[2] * mean}
-	fit.LogLik = ggLogLik(fit.GammaGamma, raw, nil)
+	fit.LogLik = ggLogLik(fit.GammaGamma, &raw, nil)
 	if !finite(fit.LogLik) {
 		return fail(ErrDegenerate, "the log-likelihood at the optimum is not finite")
 	}

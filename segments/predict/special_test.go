@@ -106,13 +106,13 @@ func TestGradients(t *testing.T) {
 	_, sums := cdnowSample(t)
 	gs := bgGroups(sums, 1)
 	bg := func(x, g []float64) float64 {
-		return bgLogLik(BGNBD{R: x[0], Alpha: x[1], A: x[2], B: x[3]}, gs, g)
+		return bgLogLik(BGNBD{R: x[0], Alpha: x[1], A: x[2], B: x[3]}, &gs, g)
 	}
 	numGrad(t, "BG/NBD", bg, []float64{0.243, 4.414, 0.793, 2.426})
 	numGrad(t, "BG/NBD", bg, []float64{1.7, 0.3, 3.1, 0.6})
 	pts := ggPoints(sums, 1)
 	gg := func(x, g []float64) float64 {
-		return ggLogLik(GammaGamma{P: x[0], Q: x[1], Gamma: x[2]}, pts, g)
+		return ggLogLik(GammaGamma{P: x[0], Q: x[1], Gamma: x[2]}, &pts, g)
 	}
 	numGrad(t, "Gamma-Gamma", gg, []float64{6.25, 3.74, 15.44})
 	numGrad(t, "Gamma-Gamma", gg, []float64{0.8, 1.5, 90})

@@ -21,12 +21,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/cohortd/cohortd/internal/parallel"
 	"github.com/cohortd/cohortd/profiles"
 	"github.com/cohortd/cohortd/segments"
+	"github.com/cohortd/cohortd/segments/cborread"
 	"github.com/cohortd/cohortd/store"
 	"github.com/cohortd/cohortd/store/codec"
 )
@@ -83,48 +83,35 @@ type Report struct {
 	Changed  int // profiles whose segments changed
 }
 
-// releaseProfiles is how many profiles a scan reads between two releases of the mapped pages.
-const releaseProfiles = 20_000
-
 // LoadFeatures reads every stored profile and extracts its features, in key order. Profiles
-// are decoded and extracted on every core, a chunk at a time: decoding is most of the cost.
+// are read and extracted on every core, a chunk at a time, straight from their stored bytes
+// (segments.FeatureDecoder) or, for what that does not read, decoded with codec first.
 func LoadFeatures(st *store.Store, opts segments.Options) ([]segments.Features, error) {
 	var feats []segments.Features
-	err := st.View(func(tx *store.Tx) error {
-		// The values stay valid while the transaction is open. The pages they are on are
-		// dropped from the process's memory as the scan goes (a large store's profiles are
-		// gigabytes; they stay in the page cache).
-		release := tx.PageReleaser()
-		var seen atomic.Int64
-		releaseEvery := func() {
-			if seen.Add(1)%releaseProfiles == 0 {
-				_ = release() // advisory: an error only leaves the pages mapped
-			}
-		}
-		var keys, vals [][]byte
-		if err := tx.ForEach(store.Profiles, func(k, v []byte) error {
-			releaseEvery()
-			keys, vals = append(keys, k), append(vals, v)
-			return nil
-		}); err != nil {
-			return err
-		}
-		feats = make([]segments.Features, len(vals))
-		return parallel.For(len(vals), 256, func(i int) error {
-			releaseEvery()
-			var p profiles.Profile
-			if err := codec.Unmarshal(vals[i], &p); err != nil {
-				return fmt.Errorf("decode profile %s: %w", keys[i], err)
-			}
-			feats[i] = segments.Extract(&p, opts)
-			return nil
+	err := scan(st, store.Profiles, nil, func() *segments.FeatureDecoder { return segments.NewFeatureDecoder(opts) },
+		func(n int) { feats = make([]segments.Features, n) },
+		func(d *segments.FeatureDecoder, i int, k, v []byte) error {
+			return extractStored(d, k, v, &feats[i], opts)
 		})
-	})
 	if err != nil {
 		return nil, fmt.Errorf("segmenter: load profiles: %w", err)
 	}
-	_ = st.ReleaseMappedPages() // every profile's page was mapped in (advisory)
 	return feats, nil
+}
+
+// extractStored fills f with the features of one stored profile: read straight from its
+// bytes when d knows their shape, else decoded with codec and extracted (the same features,
+// or the error).
+func extractStored(d *segments.FeatureDecoder, key, stored []byte, f *segments.Features, opts segments.Options) error {
+	if d.Decode(stored, f) {
+		return nil
+	}
+	var p profiles.Profile
+	if err := codec.Unmarshal(stored, &p); err != nil {
+		return fmt.Errorf("decode profile %s: %w", key, err)
+	}
+	*f = segments.Extract(&p, opts)
+	return nil
 }
 
 // Recompute is a full recompute at now: every stored profile is scored against a freshly
@@ -237,81 +224,233 @@ func (s *Segmenter) Update(ctx context.Context, changed []*profiles.Profile, rem
 
 // apply writes the memberships that changed, an event per changed profile (unless this is
 // the baseline) and a size snapshot. With full, stored profiles missing from members are
-// removed.
+// removed. The stored records are read first, once, in key order beside the members in
+// profile id order (only those that changed are decoded); the writes follow, in key order.
 func apply(tx *store.Tx, members []segments.Membership, now time.Time, reason string, full bool, rep *Report) error {
-	stamp := now.UTC().Format(timeLayout)
+	baseline, err := isBaseline(tx)
+	if err != nil {
+		return err
+	}
+	changes, err := compareStored(tx, members, full)
+	if err != nil {
+		return err
+	}
+	snap := Snapshot{At: now.UTC(), Sizes: map[string]int{}, Profiles: len(members), Baseline: baseline}
+	for i := range members {
+		for _, s := range members[i].Segments {
+			snap.Sizes[s]++
+		}
+	}
+	w := changeWriter{tx: tx, members: members, now: now.UTC(), stamp: now.UTC().Format(timeLayout), reason: reason, snap: &snap, rep: rep}
+	if err := w.writeAll(changes); err != nil {
+		return err
+	}
+	rep.Snapshot = snap
+	return tx.PutValue(store.Memberships, []byte(sizePrefix+w.stamp), snap)
+}
+
+// isBaseline reports whether no recompute stored sizes yet.
+func isBaseline(tx *store.Tx) (bool, error) {
 	baseline := true
 	if err := tx.ForEachPrefix(store.Memberships, []byte(sizePrefix), func(_, _ []byte) error {
 		baseline = false
 		return errStop
 	}); err != nil && !errors.Is(err, errStop) {
-		return err
+		return false, err
 	}
-	old := map[string]Record{}
-	if err := tx.ForEachPrefix(store.Memberships, []byte(memberPrefix), func(k, v []byte) error {
-		var r Record
-		if err := codec.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("decode %s: %w", k, err)
+	return baseline, nil
+}
+
+// storedChange is a profile whose stored record changes: a member (an index of members) and
+// its previous record if it had one, or a stored profile that is no longer a member. It is
+// small: a first recompute has one per profile.
+type storedChange struct {
+	member int     // -1: removed
+	prev   *Record // nil: none
+	id     string  // of a removed profile
+}
+
+// compareStored returns the members whose stored record differs from their membership (or
+// who have none) and, with full, the stored profiles that are not members, in profile id
+// order. Every stored record is read (one that cannot be decoded is an error, as before).
+func compareStored(tx *store.Tx, members []segments.Membership, full bool) ([]storedChange, error) {
+	order := profileOrder(members)
+	rr := newRecordReader()
+	var changes []storedChange
+	next := 0 // members[order[next]] is the first member not yet compared
+	err := tx.ForEachPrefix(store.Memberships, []byte(memberPrefix), func(k, v []byte) error {
+		id := k[len(memberPrefix):]
+		for ; next < len(order) && members[order[next]].ProfileID < string(id); next++ {
+			changes = append(changes, storedChange{member: order[next]})
 		}
-		old[string(k[len(memberPrefix):])] = r
-		return nil
-	}); err != nil {
-		return err
-	}
-	snap := Snapshot{At: now.UTC(), Sizes: map[string]int{}, Baseline: baseline}
-	event := func(id string, before, after []string, why string) error {
-		entered, left := diff(before, after)
-		snap.Entered += len(entered)
-		snap.Left += len(left)
-		rep.Changed++
-		if baseline {
-			return nil
-		}
-		return tx.PutValue(store.Memberships, []byte(eventPrefix+stamp+"/"+id),
-			Event{At: now.UTC(), ProfileID: id, Entered: entered, Left: left, Reason: why})
-	}
-	seen := make(map[string]bool, len(members))
-	for _, m := range members {
-		seen[m.ProfileID] = true
-		for _, s := range m.Segments {
-			snap.Sizes[s]++
-		}
-		prev, had := old[m.ProfileID]
-		same := had && slices.Equal(prev.Segments, m.Segments)
-		if same && prev.Props.Equal(m.Props) {
-			continue
-		}
-		rec := Record{Segments: m.Segments, Since: prev.Since, Props: m.Props}
-		if !same {
-			why := reason
-			if !had {
-				why = "new profile"
-			}
-			if err := event(m.ProfileID, prev.Segments, m.Segments, why); err != nil {
+		matched := false
+		for ; next < len(order) && members[order[next]].ProfileID == string(id); next++ {
+			matched = true
+			c, changed, err := compareRecord(rr, k, v, order[next], &members[order[next]])
+			if err != nil {
 				return err
 			}
-			rec.Since = now.UTC()
+			if changed {
+				changes = append(changes, c)
+			}
 		}
-		if err := tx.PutValue(store.Memberships, []byte(memberPrefix+m.ProfileID), rec); err != nil {
+		if matched {
+			return nil
+		}
+		prev, err := rr.decode(k, v)
+		if err != nil {
+			return err
+		}
+		if full {
+			changes = append(changes, storedChange{member: -1, id: string(id), prev: &prev})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for ; next < len(order); next++ {
+		changes = append(changes, storedChange{member: order[next]})
+	}
+	return changes, nil
+}
+
+// compareRecord compares member i, m, with its stored record v (key k): changed false when
+// they hold the same segments and properties.
+func compareRecord(rr *recordReader, k, v []byte, i int, m *segments.Membership) (c storedChange, changed bool, err error) {
+	if same, ok := recordIs(v, m.Segments, &m.Props); ok && same {
+		return storedChange{}, false, nil
+	}
+	prev, err := rr.decode(k, v)
+	if err != nil {
+		return storedChange{}, false, err
+	}
+	if slices.Equal(prev.Segments, m.Segments) && prev.Props.Equal(m.Props) {
+		return storedChange{}, false, nil
+	}
+	return storedChange{member: i, prev: &prev}, true, nil
+}
+
+// profileOrder returns the indexes of members in profile id order; members with the same id
+// keep their order.
+func profileOrder(members []segments.Membership) []int {
+	order := make([]int, len(members))
+	for i := range order {
+		order[i] = i
+	}
+	byID := func(a, b segments.Membership) int { return strings.Compare(a.ProfileID, b.ProfileID) }
+	if !slices.IsSortedFunc(members, byID) {
+		slices.SortStableFunc(order, func(a, b int) int { return byID(members[a], members[b]) })
+	}
+	return order
+}
+
+// changeWriter writes the changes of one recompute: records, events and the counts of the
+// snapshot and the report. A chunk of changes at a time is encoded on every core, then put in
+// key order (a first recompute writes a record per profile).
+type changeWriter struct {
+	tx      *store.Tx
+	members []segments.Membership
+	now     time.Time // UTC
+	stamp   string
+	reason  string
+	snap    *Snapshot
+	rep     *Report
+}
+
+// writeChunk is how many changes are encoded before they are put.
+const writeChunk = 4096
+
+// encodedChange is one change ready to be put: its record (or its deletion) and its event.
+type encodedChange struct {
+	key, record     []byte // record nil: delete key
+	counted         bool   // an event: profiles entered or left segments
+	entered, left   int
+	eventKey, event []byte // nil at the baseline
+}
+
+func (w *changeWriter) writeAll(changes []storedChange) error {
+	enc := make([]encodedChange, min(writeChunk, len(changes)))
+	for lo := 0; lo < len(changes); lo += writeChunk {
+		chunk := changes[lo:min(lo+writeChunk, len(changes))]
+		if err := parallel.For(len(chunk), 64, func(i int) error { return w.encode(chunk[i], &enc[i]) }); err != nil {
+			return err
+		}
+		for i := range chunk {
+			if err := w.put(&enc[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// encode prepares change c: a removed profile's deletion and event, or a member's record
+// and, when its segments changed, its event.
+func (w *changeWriter) encode(c storedChange, e *encodedChange) error {
+	*e = encodedChange{}
+	if c.member < 0 {
+		e.key = []byte(memberPrefix + c.id)
+		return w.encodeEvent(e, c.id, c.prev.Segments, nil, "profile removed")
+	}
+	m := &w.members[c.member]
+	prev, had := Record{}, c.prev != nil
+	if had {
+		prev = *c.prev
+	}
+	rec := Record{Segments: m.Segments, Since: prev.Since, Props: m.Props}
+	if !had || !slices.Equal(prev.Segments, m.Segments) {
+		why := w.reason
+		if !had {
+			why = "new profile"
+		}
+		if err := w.encodeEvent(e, m.ProfileID, prev.Segments, m.Segments, why); err != nil {
+			return err
+		}
+		rec.Since = w.now
+	}
+	e.key = []byte(memberPrefix + m.ProfileID)
+	return encodeValue(e.key, rec, &e.record)
+}
+
+// encodeEvent counts a profile's entries and exits and, unless this is the baseline, encodes
+// them.
+func (w *changeWriter) encodeEvent(e *encodedChange, id string, before, after []string, why string) error {
+	entered, left := diff(before, after)
+	e.counted, e.entered, e.left = true, len(entered), len(left)
+	if w.snap.Baseline {
+		return nil
+	}
+	e.eventKey = []byte(eventPrefix + w.stamp + "/" + id)
+	return encodeValue(e.eventKey, Event{At: w.now, ProfileID: id, Entered: entered, Left: left, Reason: why}, &e.event)
+}
+
+// encodeValue encodes v, the value of key in the memberships bucket, into *out.
+func encodeValue(key []byte, v any, out *[]byte) error {
+	b, err := codec.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("store: put %s/%q: %w", store.Memberships, key, err)
+	}
+	*out = b
+	return nil
+}
+
+// put counts and writes an encoded change.
+func (w *changeWriter) put(e *encodedChange) error {
+	if e.counted {
+		w.snap.Entered += e.entered
+		w.snap.Left += e.left
+		w.rep.Changed++
+	}
+	if e.event != nil {
+		if err := w.tx.Put(store.Memberships, e.eventKey, e.event); err != nil {
 			return err
 		}
 	}
-	snap.Profiles = len(members)
-	if full {
-		for id, prev := range old {
-			if seen[id] {
-				continue
-			}
-			if err := event(id, prev.Segments, nil, "profile removed"); err != nil {
-				return err
-			}
-			if err := tx.Delete(store.Memberships, []byte(memberPrefix+id)); err != nil {
-				return err
-			}
-		}
+	if e.record == nil {
+		return w.tx.Delete(store.Memberships, e.key)
 	}
-	rep.Snapshot = snap
-	return tx.PutValue(store.Memberships, []byte(sizePrefix+stamp), snap)
+	return w.tx.Put(store.Memberships, e.key, e.record)
 }
 
 var errStop = errors.New("stop")
@@ -334,23 +473,28 @@ func diff(before, after []string) (entered, left []string) {
 
 // Memberships returns every stored profile's segments.
 func Memberships(st *store.Store) (map[string][]string, error) {
-	out := map[string][]string{}
-	err := st.View(func(tx *store.Tx) error {
-		release, n := tx.PageReleaser(), 0
-		return tx.ForEachPrefix(store.Memberships, []byte(memberPrefix), func(k, v []byte) error {
-			if n++; n%releaseProfiles == 0 {
-				_ = release() // advisory, as in LoadFeatures
-			}
-			var r Record
-			if err := codec.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("decode %s: %w", k, err)
-			}
-			out[string(k[len(memberPrefix):])] = r.Segments
-			return nil
+	var ids []string
+	var segs [][]string
+	err := scan(st, store.Memberships, []byte(memberPrefix), newRecordReader,
+		func(n int) { ids, segs = make([]string, n), make([][]string, n) },
+		func(rr *recordReader, i int, k, v []byte) error {
+			r, err := rr.decode(k, v)
+			ids[i], segs[i] = string(k[len(memberPrefix):]), r.Segments
+			return err
 		})
-	})
-	_ = st.ReleaseMappedPages() // advisory
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return keyedInOrder(ids, segs), nil
+}
+
+// keyedInOrder maps ids[i] to values[i]; a repeated id keeps its last value.
+func keyedInOrder(ids []string, values [][]string) map[string][]string {
+	out := make(map[string][]string, len(ids))
+	for i, id := range ids {
+		out[id] = values[i]
+	}
+	return out
 }
 
 // Snapshots returns the size snapshots, oldest first.
@@ -434,33 +578,88 @@ func sibling(list []string, fam, reason string) string {
 	return "(none)"
 }
 
-// SourceKeys returns every stored profile's source record keys ("store/kind/id").
+// SourceKeys returns every stored profile's source record keys ("store/kind/id"), read on
+// every core.
 func SourceKeys(st *store.Store) (map[string][]string, error) {
-	out := map[string][]string{}
-	err := st.View(func(tx *store.Tx) error {
-		release, n := tx.PageReleaser(), 0
-		return tx.ForEach(store.Profiles, func(k, v []byte) error {
-			if n++; n%releaseProfiles == 0 {
-				_ = release() // advisory, as in LoadFeatures
+	var ids []string
+	var keys [][]string
+	err := scan(st, store.Profiles, nil, func() *[]byte { return new([]byte) },
+		func(n int) { ids, keys = make([]string, n), make([][]string, n) },
+		func(scratch *[]byte, i int, k, v []byte) error {
+			var ok bool
+			if ids[i], keys[i], ok = readSourceKeys(v, scratch); ok {
+				return nil
 			}
-			// Only the id and the sources are decoded: the rest (orders, addresses) is skipped.
-			var p struct {
-				ID      string               `cbor:"1,keyasint"`
-				Sources []profiles.SourceRef `cbor:"2,keyasint"`
-			}
-			if err := codec.Unmarshal(v, &p); err != nil {
-				return fmt.Errorf("decode profile %s: %w", k, err)
-			}
-			keys := make([]string, len(p.Sources))
-			for i, s := range p.Sources {
-				keys[i] = s.Key()
-			}
-			out[p.ID] = keys
-			return nil
+			var err error
+			ids[i], keys[i], err = decodeSourceKeys(k, v)
+			return err
 		})
-	})
-	_ = st.ReleaseMappedPages() // every profile's page was mapped in (advisory)
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return keyedInOrder(ids, keys), nil
+}
+
+// decodeSourceKeys decodes a stored profile's id and source keys with codec. Only the id and
+// the sources are decoded: the rest (orders, addresses) is skipped.
+func decodeSourceKeys(k, v []byte) (string, []string, error) {
+	var p struct {
+		ID      string               `cbor:"1,keyasint"`
+		Sources []profiles.SourceRef `cbor:"2,keyasint"`
+	}
+	if err := codec.Unmarshal(v, &p); err != nil {
+		return "", nil, fmt.Errorf("decode profile %s: %w", k, err)
+	}
+	keys := make([]string, len(p.Sources))
+	for i, s := range p.Sources {
+		keys[i] = s.Key()
+	}
+	return p.ID, keys, nil
+}
+
+// readSourceKeys is decodeSourceKeys with cborread, for codec's encoding of a profile: the
+// id and the sources are read, every other field is only checked to be well formed (as codec
+// skips the fields it does not decode). ok false for anything else; key is scratch space.
+func readSourceKeys(v []byte, key *[]byte) (id string, keys []string, ok bool) {
+	if len(v) == 0 || v[0] != codec.Version {
+		return "", nil, false
+	}
+	r := cborread.NewReader(v[1:])
+	keys = []string{}
+	var field uint64
+	for range r.Map() {
+		switch r.FieldKey(&field) {
+		case 1:
+			id = string(r.Text())
+		case 2:
+			keys = readSourceRefKeys(&r, key)
+		default:
+			r.Skip()
+		}
+	}
+	return id, keys, r.Done()
+}
+
+// readSourceRefKeys reads a list of profiles.SourceRef as their keys.
+func readSourceRefKeys(r *cborread.Reader, key *[]byte) []string {
+	if r.Null() {
+		return []string{}
+	}
+	keys := make([]string, r.Array())
+	for i := range keys {
+		var parts [3][]byte // store, kind, id
+		var field uint64
+		for range r.Map() {
+			if f := r.FieldKey(&field); f >= 1 && f <= 3 {
+				parts[f-1] = r.Text()
+			} else {
+				r.Fail()
+			}
+		}
+		*key = append(append(append(append(append((*key)[:0], parts[0]...), '/'), parts[1]...), '/'), parts[2]...)
+		keys[i] = string(*key)
+	}
+	return keys
 }
 
 // ProfileSegments returns one profile's stored segments and when they last changed (ok false
@@ -477,10 +676,11 @@ func ProfileSegments(st *store.Store, profileID string) (Record, bool, error) {
 // ForEachRecord calls fn with every stored profile's segments and properties, in profile id
 // order, inside tx.
 func ForEachRecord(tx *store.Tx, fn func(profileID string, r Record) error) error {
+	rr := newRecordReader()
 	return tx.ForEachPrefix(store.Memberships, []byte(memberPrefix), func(k, v []byte) error {
-		var r Record
-		if err := codec.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("decode %s: %w", k, err)
+		r, err := rr.decode(k, v)
+		if err != nil {
+			return err
 		}
 		return fn(string(k[len(memberPrefix):]), r)
 	})
