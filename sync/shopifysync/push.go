@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/cohortd/cohortd/connectors/shopify"
@@ -34,21 +35,22 @@ func (s *Syncer) PlanTags(ctx context.Context) (*tagpush.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(plan.Changes) == 0 {
-		return plan, nil
-	}
-	if err := s.opts.Outbox.Enqueue(ctx, outboxItems(s.Destination(), plan.Changes)...); err != nil {
-		return nil, fmt.Errorf("shopifysync: %s: queue tag changes: %w", s.id, err)
+	// Queued a transaction's worth at a time (outbox.EnqueueChunk, the transactions Enqueue
+	// makes anyway): the items of a million changes held at once were hundreds of megabytes.
+	summaries := summaryTexts{known: map[string]string{}}
+	for chunk := range slices.Chunk(plan.Changes, outbox.EnqueueChunk) {
+		if err := s.opts.Outbox.Enqueue(ctx, outboxItems(s.Destination(), chunk, &summaries)...); err != nil {
+			return nil, fmt.Errorf("shopifysync: %s: queue tag changes: %w", s.id, err)
+		}
 	}
 	return plan, nil
 }
 
 // outboxItems returns the outbox items of changes: the payload is the encoded change, the
 // summary its tags ("add cohort:vip, cohort:new; remove cohort:lost"), one string shared by
-// the changes that have the same.
-func outboxItems(dest string, changes []tagpush.Change) []outbox.Item {
+// the changes that have the same (in summaries).
+func outboxItems(dest string, changes []tagpush.Change, summaries *summaryTexts) []outbox.Item {
 	items := make([]outbox.Item, len(changes))
-	summaries := summaryTexts{known: map[string]string{}}
 	var scratch []byte
 	for i := range changes {
 		c := &changes[i]

@@ -29,7 +29,7 @@ func TestOutboxItemsCarryTheEncodedChangeAndItsSummary(t *testing.T) {
 		changes = append(changes, tagpush.Change{Store: "shop-a", CustomerID: fmt.Sprint(7000000000000 + i),
 			Add: tags[i%4], Remove: tags[(i/4)%4], Want: tags[(i/16)%4]})
 	}
-	items := outboxItems("tags-shop-a", changes)
+	items := outboxItems("tags-shop-a", changes, &summaryTexts{known: map[string]string{}})
 	if len(items) != len(changes) {
 		t.Fatalf("%d items for %d changes", len(items), len(changes))
 	}
