@@ -17,30 +17,9 @@ import (
 // else (an unknown or repeated key, another type, text that is not UTF-8, trailing bytes)
 // returns false, and the caller decodes with the codec, which either reads it the same way or
 // gives the error.
-func decodeOrderFast(v []byte, o *profiles.OrderRecord) (ok bool) {
-	if len(v) == 0 || v[0] != codec.Version {
-		return false
-	}
-	// A panic (in a value's own decoder) leaves the record to the codec, which turns it into
-	// an error.
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	r := cborReader{b: v, i: 1}
-	n, ok := r.head(majorMap)
-	if !ok {
-		return false
-	}
+func decodeOrderFast(v []byte, o *profiles.OrderRecord) bool {
 	*o = profiles.OrderRecord{}
-	var seen uint32
-	for range n {
-		key, ok := r.head(majorUint)
-		if !ok || key == 0 || key > 18 || seen&(1<<key) != 0 {
-			return false
-		}
-		seen |= 1 << key
+	return readRecordMap(v, 18, func(r *cborReader, key uint64) {
 		switch key {
 		case 1:
 			o.Store = intern(r.text())
@@ -79,6 +58,36 @@ func decodeOrderFast(v []byte, o *profiles.OrderRecord) (ok bool) {
 		case 18:
 			o.Shop = r.shop()
 		}
+	})
+}
+
+// readRecordMap reads a stored record (the codec's version byte, then a map of integer keys
+// 1..maxKey, each at most once), calling field for each key to read its value. It returns
+// false for anything else (another version, another key, trailing bytes, a value field
+// refused by setting r.bad) and for a panic in a value's own decoder: the caller leaves the
+// record to the codec, which reads it the same way or gives the error.
+func readRecordMap(v []byte, maxKey uint64, field func(r *cborReader, key uint64)) (ok bool) {
+	if len(v) == 0 || v[0] != codec.Version || maxKey > 31 {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	r := cborReader{b: v, i: 1}
+	n, ok := r.head(majorMap)
+	if !ok {
+		return false
+	}
+	var seen uint32
+	for range n {
+		key, ok := r.head(majorUint)
+		if !ok || key == 0 || key > maxKey || seen&(1<<key) != 0 {
+			return false
+		}
+		seen |= 1 << key
+		field(&r, key)
 		if r.bad {
 			return false
 		}
@@ -306,28 +315,9 @@ func (r *cborReader) shop() *profiles.ShopMoney {
 // writes of a customer: a map of small integer keys holding text, RFC 3339 times (or null),
 // addresses, consent, tags and a bool. Like decodeOrderFast, anything else returns false, and
 // the caller decodes with the codec.
-func decodeCustomerFast(v []byte, c *profiles.CustomerRecord) (ok bool) {
-	if len(v) == 0 || v[0] != codec.Version {
-		return false
-	}
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	r := cborReader{b: v, i: 1}
-	n, ok := r.head(majorMap)
-	if !ok {
-		return false
-	}
+func decodeCustomerFast(v []byte, c *profiles.CustomerRecord) bool {
 	*c = profiles.CustomerRecord{}
-	var seen uint32
-	for range n {
-		key, ok := r.head(majorUint)
-		if !ok || key == 0 || key > 14 || seen&(1<<key) != 0 {
-			return false
-		}
-		seen |= 1 << key
+	return readRecordMap(v, 14, func(r *cborReader, key uint64) {
 		switch key {
 		case 1:
 			c.Store = intern(r.text())
@@ -358,11 +348,7 @@ func decodeCustomerFast(v []byte, c *profiles.CustomerRecord) (ok bool) {
 		case 14:
 			c.Deleted = r.bool()
 		}
-		if r.bad {
-			return false
-		}
-	}
-	return r.i == len(r.b)
+	})
 }
 
 // defaultAddress reads a list of addresses and keeps the first (as decodeLeanCustomer does);

@@ -69,6 +69,7 @@ func decodeLeanCustomer(v []byte, c *profiles.CustomerRecord) error {
 	if decodeCustomerFast(v, c) {
 		return nil
 	}
+	*c = profiles.CustomerRecord{} // nothing the fast decoder read before it refused
 	return decodeLeanCustomerCodec(v, c)
 }
 
