@@ -15,6 +15,8 @@ import (
 	"math"
 	"time"
 	"unicode/utf8"
+
+	"github.com/cohortd/cohortd/store/codec"
 )
 
 // CBOR major types.
@@ -75,35 +77,16 @@ func (r *Reader) next() (byte, bool) {
 
 // head reads an item head of major type major with a definite argument in minimal form.
 func (r *Reader) head(major byte) uint64 {
-	c, ok := r.next()
-	if !ok || c>>5 != major {
-		r.bad = true
+	if r.bad {
 		return 0
 	}
-	info := c & 0x1f
-	r.off++
-	if info < 24 {
-		return uint64(info)
-	}
-	if info > 27 {
-		r.bad = true // indefinite length or reserved
-		return 0
-	}
-	size := 1 << (info - 24)
-	if len(r.data)-r.off < size {
-		r.bad = true
-		return 0
-	}
-	var n uint64
-	for _, b := range r.data[r.off : r.off+size] {
-		n = n<<8 | uint64(b)
-	}
-	r.off += size
+	n, next, minimal, ok := codec.ReadHead(r.data, r.off, major)
 	// The encoder writes the shortest head; a longer one is not its output.
-	if size == 1 && n < 24 || size > 1 && n>>(4*size) == 0 {
+	if !ok || !minimal {
 		r.bad = true
 		return 0
 	}
+	r.off = next
 	return n
 }
 

@@ -128,7 +128,7 @@ func (e *encoder) appendOrder(dst []byte, o *profiles.OrderRecord) (_ []byte, ok
 	}
 	if len(o.Lines) > 0 {
 		field(12)
-		dst = appendHead(dst, majorArray, uint64(len(o.Lines)))
+		dst = codec.AppendHead(dst, majorArray, uint64(len(o.Lines)))
 		for i := range o.Lines {
 			if dst, ok = e.appendLine(dst, &o.Lines[i]); !ok {
 				return nil, false
@@ -224,34 +224,19 @@ const (
 	cborNull    = 0xf6
 )
 
-// appendHead appends the shortest head of major type m with argument n.
-func appendHead(dst []byte, m byte, n uint64) []byte {
-	switch {
-	case n < 24:
-		return append(dst, m<<5|byte(n))
-	case n <= 0xff:
-		return append(dst, m<<5|24, byte(n))
-	case n <= 0xffff:
-		return append(dst, m<<5|25, byte(n>>8), byte(n))
-	case n <= 0xffffffff:
-		return append(dst, m<<5|26, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	}
-	return append(dst, m<<5|27, byte(n>>56), byte(n>>48), byte(n>>40), byte(n>>32), byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-}
-
 // appendText appends s as a text string, noting whether it is valid UTF-8.
 func (e *encoder) appendText(dst []byte, s string) []byte {
 	if !utf8.ValidString(s) {
 		e.undecodable = true
 	}
-	return append(appendHead(dst, majorText, uint64(len(s))), s...)
+	return append(codec.AppendHead(dst, majorText, uint64(len(s))), s...)
 }
 
 func appendInt(dst []byte, i int64) []byte {
 	if i >= 0 {
-		return appendHead(dst, majorUint, uint64(i))
+		return codec.AppendHead(dst, majorUint, uint64(i))
 	}
-	return appendHead(dst, majorNegInt, uint64(-1-i))
+	return codec.AppendHead(dst, majorNegInt, uint64(-1-i))
 }
 
 // appendDecimal appends d as a byte string of its MarshalBinary; remembered says whether d is
@@ -267,7 +252,7 @@ func (e *encoder) appendDecimal(dst []byte, d decimal.Decimal, remember bool) ([
 			e.decimals[d] = b
 		}
 	}
-	return append(appendHead(dst, majorBytes, uint64(len(b))), b...), true
+	return append(codec.AppendHead(dst, majorBytes, uint64(len(b))), b...), true
 }
 
 // appendTime encodes t as the codec does: null when zero, else RFC 3339 text with nanoseconds,
@@ -288,5 +273,5 @@ func appendTime(dst []byte, t time.Time) ([]byte, bool) {
 			return nil, false
 		}
 	}
-	return append(appendHead(dst, majorText, uint64(len(s))), s...), true
+	return append(codec.AppendHead(dst, majorText, uint64(len(s))), s...), true
 }

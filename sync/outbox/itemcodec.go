@@ -43,31 +43,15 @@ const (
 	lastField = fieldReplaced
 )
 
-// appendHead appends a CBOR item head in its shortest form, as deterministic encoding wants.
-func appendHead(dst []byte, major byte, n uint64) []byte {
-	m := major << 5
-	switch {
-	case n < 24:
-		return append(dst, m|byte(n))
-	case n <= math.MaxUint8:
-		return append(dst, m|24, byte(n))
-	case n <= math.MaxUint16:
-		return append(dst, m|25, byte(n>>8), byte(n))
-	case n <= math.MaxUint32:
-		return append(dst, m|26, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	}
-	return append(dst, m|27, byte(n>>56), byte(n>>48), byte(n>>40), byte(n>>32), byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-}
-
 func appendText(dst []byte, s string) []byte {
-	return append(appendHead(dst, cborText, uint64(len(s))), s...)
+	return append(codec.AppendHead(dst, cborText, uint64(len(s))), s...)
 }
 
 func appendInt(dst []byte, n int) []byte {
 	if n < 0 {
-		return appendHead(dst, cborNeg, uint64(-(n + 1)))
+		return codec.AppendHead(dst, cborNeg, uint64(-(n + 1)))
 	}
-	return appendHead(dst, cborUint, uint64(n))
+	return codec.AppendHead(dst, cborUint, uint64(n))
 }
 
 // itemEncoder encodes Items. The times of consecutive items are mostly the same (one enqueue
@@ -93,14 +77,14 @@ func (e *itemEncoder) append(dst []byte, it *Item) ([]byte, bool) {
 		}
 	}
 	dst = append(dst, codec.Version)
-	dst = appendHead(dst, cborMap, uint64(fields))
+	dst = codec.AppendHead(dst, cborMap, uint64(fields))
 	dst = appendText(append(dst, fieldDestination), it.Destination)
 	dst = appendText(append(dst, fieldKey), it.Key)
 	dst = append(dst, fieldPayload)
 	if it.Payload == nil {
 		dst = append(dst, cborNull)
 	} else {
-		dst = append(appendHead(dst, cborBytes, uint64(len(it.Payload))), it.Payload...)
+		dst = append(codec.AppendHead(dst, cborBytes, uint64(len(it.Payload))), it.Payload...)
 	}
 	if it.Summary != "" {
 		dst = appendText(append(dst, fieldSummary), it.Summary)
@@ -114,8 +98,8 @@ func (e *itemEncoder) append(dst []byte, it *Item) ([]byte, bool) {
 		dst = appendText(append(dst, fieldLastError), it.LastError)
 	}
 	dst = appendTime(append(dst, fieldLastAttempt), last) // omitempty keeps a zero time: null
-	dst = appendHead(append(dst, fieldSeq), cborUint, it.Seq)
-	dst = appendHead(append(dst, fieldRev), cborUint, it.Rev)
+	dst = codec.AppendHead(append(dst, fieldSeq), cborUint, it.Seq)
+	dst = codec.AppendHead(append(dst, fieldRev), cborUint, it.Rev)
 	if it.Replaced != 0 {
 		dst = appendInt(append(dst, fieldReplaced), it.Replaced)
 	}
@@ -259,29 +243,15 @@ type cborReader struct {
 
 // head reads an item head of major type m with its argument.
 func (r *cborReader) head(m byte) (uint64, bool) {
-	if r.bad || r.i >= len(r.b) || r.b[r.i]>>5 != m {
+	if r.bad {
+		return 0, false
+	}
+	n, next, _, ok := codec.ReadHead(r.b, r.i, m)
+	if !ok {
 		r.bad = true
 		return 0, false
 	}
-	info := r.b[r.i] & 0x1f
-	r.i++
-	if info < 24 {
-		return uint64(info), true
-	}
-	if info > 27 {
-		r.bad = true // indefinite length or reserved
-		return 0, false
-	}
-	size := 1 << (info - 24)
-	if len(r.b)-r.i < size {
-		r.bad = true
-		return 0, false
-	}
-	var n uint64
-	for _, c := range r.b[r.i : r.i+size] {
-		n = n<<8 | uint64(c)
-	}
-	r.i += size
+	r.i = next
 	return n, true
 }
 

@@ -367,29 +367,15 @@ type cborReader struct {
 
 // head reads an item head of major type m with its argument.
 func (r *cborReader) head(m byte) (uint64, bool) {
-	if r.bad || r.i >= len(r.b) || r.b[r.i]>>5 != m {
+	if r.bad {
+		return 0, false
+	}
+	n, next, _, ok := codec.ReadHead(r.b, r.i, m)
+	if !ok {
 		r.bad = true
 		return 0, false
 	}
-	info := r.b[r.i] & 0x1f
-	r.i++
-	if info < 24 {
-		return uint64(info), true
-	}
-	if info > 27 {
-		r.bad = true // indefinite length or reserved
-		return 0, false
-	}
-	size := 1 << (info - 24)
-	if len(r.b)-r.i < size {
-		r.bad = true
-		return 0, false
-	}
-	var n uint64
-	for _, c := range r.b[r.i : r.i+size] {
-		n = n<<8 | uint64(c)
-	}
-	r.i += size
+	r.i = next
 	return n, true
 }
 
