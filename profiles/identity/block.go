@@ -140,43 +140,101 @@ func groupEntries(entries []uint64, maxBlock int) []uint64 {
 
 // deterministicLinks links records sharing a normalised deterministic key, unless their names
 // conflict; each record links to the first earlier record of the group it does not conflict with.
+// The keys are hashed and the groups linked on every core: groups are independent, so they are
+// cut into parts at group boundaries and the parts' links appended in order (the same links,
+// in the same order, as one pass).
 func deterministicLinks(ft *features, opts Options) []Pair {
+	nw := workers(opts.Workers)
 	var out []Pair
 	for _, field := range opts.DeterministicKeys {
 		f := slices.Index(AllFields, field)
 		if f < 0 {
 			continue
 		}
-		var entries []uint64
+		entries := groupEntries(deterministicEntries(ft, f, nw), opts.MaxBlockSize)
+		reason := reasonDetPrefix + string(field)
+		bounds := groupBounds(entries, detLinkPart)
+		parts := make([][]Pair, len(bounds)-1)
+		parallelChunks(len(parts), nw, func(c int) {
+			parts[c] = ft.linkGroups(entries[bounds[c]:bounds[c+1]], f, reason)
+		})
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+	}
+	return out
+}
+
+// detLinkPart is about how many entries of deterministic groups one part holds.
+const detLinkPart = 1 << 14
+
+// deterministicEntries returns the entries (hash<<recBits | record) of every record's values of
+// field f, unsorted, hashed a chunk of records at a time on nw cores.
+func deterministicEntries(ft *features, f, nw int) []uint64 {
+	const chunk = 1 << 16
+	parts := make([][]uint64, (ft.n+chunk-1)/chunk)
+	parallelChunks(len(parts), nw, func(c int) {
+		var dst []uint64
 		var buf [maxValuesPerField]string
-		for r := 0; r < ft.n; r++ {
+		for r := c * chunk; r < min(ft.n, (c+1)*chunk); r++ {
 			for _, v := range ft.get(&buf, r, f) {
 				if f == fPhone && len(v) < 7 {
 					continue
 				}
-				entries = append(entries, keyHash(kDetBase+byte(f), v)<<recBits|uint64(r))
+				dst = append(dst, keyHash(kDetBase+byte(f), v)<<recBits|uint64(r))
 			}
 		}
-		entries = groupEntries(entries, opts.MaxBlockSize)
-		reason := reasonDetPrefix + string(field)
-		for i := 0; i < len(entries); {
-			j := i + 1
-			h := entries[i] >> recBits
-			for j < len(entries) && entries[j]>>recBits == h {
-				j++
-			}
-			for k := i + 1; k < j; k++ {
-				b := int(entries[k] & recMask)
-				for l := i; l < k; l++ {
-					a := int(entries[l] & recMask)
-					if !ft.namesConflict(a, b) && (f != fPhone || ft.namesAgree(a, b)) {
-						out = append(out, Pair{A: a, B: b, Probability: probabilityOfOne, Reason: reason})
-						break
-					}
+		parts[c] = dst
+	})
+	total := 0
+	for _, p := range parts {
+		total += len(p)
+	}
+	entries := make([]uint64, 0, total)
+	for i, p := range parts {
+		entries = append(entries, p...)
+		parts[i] = nil
+	}
+	return entries
+}
+
+// groupBounds cuts grouped entries into parts of at least size entries (the last may be
+// smaller), each cut at the start of a group: part c is entries[b[c]:b[c+1]].
+func groupBounds(entries []uint64, size int) []int {
+	b := []int{0}
+	for i := 0; i < len(entries); {
+		j := i + 1
+		for j < len(entries) && entries[j]>>recBits == entries[i]>>recBits {
+			j++
+		}
+		if j-b[len(b)-1] >= size || j == len(entries) {
+			b = append(b, j)
+		}
+		i = j
+	}
+	return b
+}
+
+// linkGroups links the records of whole groups of entries of field f, in order.
+func (ft *features) linkGroups(entries []uint64, f int, reason string) []Pair {
+	var out []Pair
+	for i := 0; i < len(entries); {
+		j := i + 1
+		h := entries[i] >> recBits
+		for j < len(entries) && entries[j]>>recBits == h {
+			j++
+		}
+		for k := i + 1; k < j; k++ {
+			b := int(entries[k] & recMask)
+			for l := i; l < k; l++ {
+				a := int(entries[l] & recMask)
+				if !ft.namesConflict(a, b) && (f != fPhone || ft.namesAgree(a, b)) {
+					out = append(out, Pair{A: a, B: b, Probability: probabilityOfOne, Reason: reason})
+					break
 				}
 			}
-			i = j
 		}
+		i = j
 	}
 	return out
 }
