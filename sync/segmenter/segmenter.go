@@ -115,7 +115,8 @@ func extractStored(d *segments.FeatureDecoder, key, stored []byte, f *segments.F
 }
 
 // Recompute is a full recompute at now: every stored profile is scored against a freshly
-// fitted model and the memberships, their changes and the sizes are stored in one transaction.
+// fitted model and the memberships, their changes and the sizes are stored in one transaction
+// (the baseline, a store's first recompute, over several: see storeFull).
 func Recompute(ctx context.Context, st *store.Store, opts segments.Options, now time.Time) (*Report, error) {
 	return New(st, opts).Recompute(ctx, now)
 }
@@ -160,10 +161,7 @@ func (s *Segmenter) Recompute(ctx context.Context, now time.Time) (*Report, erro
 		FittedAt: res.Model.FittedAt, Profiles: res.Model.Profiles, Customers: res.Model.Customers,
 		Prediction: res.Model.Prediction, Clusters: res.Model.Clusters,
 	}}
-	err = s.st.Update(ctx, func(tx *store.Tx) error {
-		return apply(tx, res.Members, now, "full recompute", true, rep)
-	})
-	if err != nil {
+	if err := storeFull(ctx, s.st, res.Members, now, rep); err != nil {
 		return nil, fmt.Errorf("segmenter: store memberships: %w", err)
 	}
 	s.state = segments.NewState(res, now, s.opts)
@@ -222,6 +220,73 @@ func (s *Segmenter) Update(ctx context.Context, changed []*profiles.Profile, rem
 	return changes, nil
 }
 
+// baselineTxChanges is how many changes of a baseline one transaction writes (a variable for
+// the tests).
+var baselineTxChanges = 50_000
+
+// storeFull stores a full recompute's memberships. A recompute after the baseline writes its
+// records, events and size snapshot in one transaction (apply): its history is never seen
+// half-written. The baseline (no size snapshot stored yet) writes its records
+// baselineTxChanges at a time and its size snapshot last: bbolt holds every page a
+// transaction dirties in memory until the commit, and a first recompute writes a record per
+// profile (1.2 GB more heap at a million profiles in one transaction). A baseline has no
+// events to keep consistent, and until its snapshot is stored the store still has no
+// baseline: a recompute after a crash half-way compares what was written, writes the rest
+// and the snapshot. Readers see no records, then more of them, as they would see a profile at
+// a time being added.
+func storeFull(ctx context.Context, st *store.Store, members []segments.Membership, now time.Time, rep *Report) error {
+	var (
+		baseline bool
+		changes  []storedChange
+	)
+	err := st.View(func(tx *store.Tx) error {
+		var err error
+		if baseline, err = isBaseline(tx); err != nil || !baseline {
+			return err
+		}
+		changes, err = compareStored(tx, members, true)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !baseline {
+		return st.Update(ctx, func(tx *store.Tx) error {
+			return apply(tx, members, now, "full recompute", true, rep)
+		})
+	}
+	snap := newSnapshot(members, now, true)
+	w := changeWriter{members: members, now: now.UTC(), stamp: now.UTC().Format(timeLayout), reason: "full recompute", snap: &snap, rep: rep}
+	for lo := 0; lo < len(changes); lo += baselineTxChanges {
+		part := changes[lo:min(lo+baselineTxChanges, len(changes))]
+		err := st.Update(ctx, func(tx *store.Tx) error {
+			w.tx = tx
+			return w.writeAll(part)
+		})
+		if err != nil {
+			return err
+		}
+		clear(part) // their previous records, if any
+	}
+	return st.Update(ctx, func(tx *store.Tx) error {
+		// The segmenter is the only writer of sizes: no other recompute stored one since.
+		rep.Snapshot = snap
+		return tx.PutValue(store.Memberships, []byte(sizePrefix+w.stamp), snap)
+	})
+}
+
+// newSnapshot returns the sizes of the segments of members at now, with no entries or exits
+// counted yet.
+func newSnapshot(members []segments.Membership, now time.Time, baseline bool) Snapshot {
+	snap := Snapshot{At: now.UTC(), Sizes: map[string]int{}, Profiles: len(members), Baseline: baseline}
+	for i := range members {
+		for _, s := range members[i].Segments {
+			snap.Sizes[s]++
+		}
+	}
+	return snap
+}
+
 // apply writes the memberships that changed, an event per changed profile (unless this is
 // the baseline) and a size snapshot. With full, stored profiles missing from members are
 // removed. The stored records are read first, once, in key order beside the members in
@@ -235,12 +300,7 @@ func apply(tx *store.Tx, members []segments.Membership, now time.Time, reason st
 	if err != nil {
 		return err
 	}
-	snap := Snapshot{At: now.UTC(), Sizes: map[string]int{}, Profiles: len(members), Baseline: baseline}
-	for i := range members {
-		for _, s := range members[i].Segments {
-			snap.Sizes[s]++
-		}
-	}
+	snap := newSnapshot(members, now, baseline)
 	w := changeWriter{tx: tx, members: members, now: now.UTC(), stamp: now.UTC().Format(timeLayout), reason: reason, snap: &snap, rep: rep}
 	if err := w.writeAll(changes); err != nil {
 		return err
