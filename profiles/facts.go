@@ -120,16 +120,18 @@ func (d *OrderDigester) Digest(o *OrderRecord) OrderFacts {
 		if key == "" || !m.ok || o.Total.IsZero() {
 			continue
 		}
-		line := l.Price.Mul(decimal.NewFromInt(int64(l.Quantity)))
+		// The line's share of the order's net, in the base currency (c.NetBase is m.netBase):
+		// the summary's affinity adds it up as it is, the order's types rounded.
+		share := l.Price.Mul(decimal.NewFromInt(int64(l.Quantity))).Mul(m.netBase).Div(o.Total)
 		if i := slices.IndexFunc(mf.types, func(t TypeSpend) bool { return t.Type == key }); i >= 0 {
-			mf.types[i].Spend = mf.types[i].Spend.Add(line.Mul(m.netBase).Div(o.Total))
+			mf.types[i].Spend = mf.types[i].Spend.Add(share)
 		} else {
-			mf.types = append(mf.types, TypeSpend{Type: key, Spend: line.Mul(m.netBase).Div(o.Total)})
+			mf.types = append(mf.types, TypeSpend{Type: key, Spend: share})
 		}
 		if c.Cancelled || c.Zero {
 			continue
 		}
-		spend := line.Mul(c.NetBase).Div(o.Total).Round(4)
+		spend := share.Round(4)
 		if i := slices.IndexFunc(c.Types, func(t TypeSpend) bool { return t.Type == key }); i >= 0 {
 			c.Types[i].Spend = c.Types[i].Spend.Add(spend)
 		} else {
