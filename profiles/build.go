@@ -489,7 +489,6 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 		q.unconverted += c.unconverted
 		q.withOrders += c.withOrders
 	}
-	linked := map[[2]int]bool{}
 	// refs returns the sources of identities a and b.
 	refs := func(a, b int) (SourceRef, SourceRef, error) {
 		ra, err := packedRef(packed[a])
@@ -513,26 +512,31 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 		}
 		return names
 	}
-	for _, pr := range res.Merged {
-		// One audit line per pair: the first (strongest) reason that linked it.
-		pair := [2]int{min(pr.A, pr.B), max(pr.A, pr.B)}
-		if linked[pair] {
-			continue
-		}
-		linked[pair] = true
+	// One audit line per pair: the first (strongest) reason that linked it. The lines are made
+	// on every core, each into its slot; their decisive lists after, shared.
+	first := firstOfPairs(res.Merged)
+	out.Audit = make([]MergeAudit, len(first))
+	err = parallel.For(len(first), 4096, func(j int) error {
+		pr := &res.Merged[first[j]]
 		a, b, err := refs(pr.A, pr.B)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out.Audit = append(out.Audit, MergeAudit{
+		out.Audit[j] = MergeAudit{
 			ProfileID:   profileID[clusterPos(pr.A)],
 			A:           a,
 			B:           b,
 			Reason:      pr.Reason,
 			Probability: pr.Probability,
 			Score:       pr.Score,
-			Decisive:    decisiveNames(pr.Decisive),
-		})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for j, m := range first {
+		out.Audit[j].Decisive = decisiveNames(res.Merged[m].Decisive)
 	}
 	for _, pr := range res.Possible {
 		a, b := profileID[clusterPos(pr.A)], profileID[clusterPos(pr.B)]
@@ -550,6 +554,28 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 	}
 	out.Quality = q.result(len(packed), len(roots), len(out.Audit))
 	return out, nil
+}
+
+// firstOfPairs returns the positions in merged of the first pair of each two identities (in
+// either order), in ascending order.
+func firstOfPairs(merged []identity.Pair) []int32 {
+	type keyed struct {
+		pair uint64 // low<<32 | high identity
+		at   int32
+	}
+	ks := make([]keyed, len(merged))
+	for i, p := range merged {
+		ks[i] = keyed{uint64(min(p.A, p.B))<<32 | uint64(max(p.A, p.B)), int32(i)}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int { return cmp.Or(cmp.Compare(a.pair, b.pair), cmp.Compare(a.at, b.at)) })
+	first := make([]int32, 0, len(ks))
+	for i, k := range ks {
+		if i == 0 || k.pair != ks[i-1].pair {
+			first = append(first, k.at)
+		}
+	}
+	slices.Sort(first)
+	return first
 }
 
 // sortFunc sorts s into the order slices.SortFunc gives (ties included: it sorts positions

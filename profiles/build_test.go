@@ -432,3 +432,30 @@ func TestBuildDigestedDropsTheOrderFacts(t *testing.T) {
 		t.Fatal("no profiles")
 	}
 }
+
+// firstOfPairs keeps what one pass with a set of pairs seen kept: the first pair of each two
+// identities, whichever way round, in order.
+func TestFirstOfPairsKeepsTheFirstOfEachPair(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	merged := make([]identity.Pair, 20_000)
+	for i := range merged {
+		a, b := rng.IntN(3000), rng.IntN(3000)
+		merged[i] = identity.Pair{A: a, B: b}
+	}
+	var want []int32
+	seen := map[[2]int]bool{}
+	for i, p := range merged {
+		k := [2]int{min(p.A, p.B), max(p.A, p.B)}
+		if !seen[k] {
+			seen[k] = true
+			want = append(want, int32(i))
+		}
+	}
+	got := firstOfPairs(merged)
+	if len(want) == len(merged) || !slices.Equal(got, want) {
+		t.Fatalf("%d of %d pairs kept, want %d (or in another order)", len(got), len(merged), len(want))
+	}
+	if got := firstOfPairs(nil); len(got) != 0 {
+		t.Fatalf("pairs of nothing: %v", got)
+	}
+}
