@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -168,4 +169,52 @@ func rebuiltStore(t *testing.T) *store.Store {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// A rebuild that makes no profile (every record gone) writes no window: the index entries and
+// the merge audit of the last generation are replaced by none all the same.
+func TestRebuildOfNoRecordsEmptiesTheGeneration(t *testing.T) {
+	ctx := context.Background()
+	st := rebuiltStore(t)
+	if _, err := Lookup(st, "ann@example.org"); err != nil {
+		t.Fatalf("lookup before: %v", err)
+	}
+	if err := st.Update(ctx, func(tx *store.Tx) error {
+		var keys [][]byte
+		if err := tx.ForEach(store.SourceRecords, func(k, _ []byte) error {
+			keys = append(keys, bytes.Clone(k))
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := tx.Delete(store.SourceRecords, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Rebuild(ctx, st, buildOpts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Quality.Profiles != 0 {
+		t.Fatalf("%d profiles from no records", res.Quality.Profiles)
+	}
+	counts := map[store.Bucket]int{}
+	if err := st.View(func(tx *store.Tx) error {
+		for _, b := range []store.Bucket{store.Profiles, store.Indexes, store.MergeAudit} {
+			if err := tx.ForEach(b, func(_, _ []byte) error { counts[b]++; return nil }); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if counts[store.Profiles]+counts[store.Indexes]+counts[store.MergeAudit] != 0 {
+		t.Fatalf("left after a rebuild of nothing: %v", counts)
+	}
 }

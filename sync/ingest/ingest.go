@@ -687,6 +687,10 @@ type generationWriter struct {
 	index *sortedruns.Sorter
 	once  sync.Once
 	slots []*builtProfile // by position in BuildDigested's roots, until flushed
+	// written counts the profiles written; indexed is set once the index entries are in the
+	// new generation (after the last window, on the goroutine that wrote it).
+	written int
+	indexed bool
 	// writing is closed when the window being written (on a goroutine, while the next
 	// window's profiles are made) is written; writeErr is its error, read after.
 	writing  chan struct{}
@@ -792,6 +796,27 @@ func (w *generationWriter) write(done []int) error {
 		}
 		w.slots[i] = nil
 	}
+	// After the last window the index entries are appended at once, while the build makes
+	// the merge audit.
+	if w.written += len(done); w.written == len(w.slots) {
+		return w.appendIndex()
+	}
+	return nil
+}
+
+// appendIndex appends the index entries to the new generation in key order.
+func (w *generationWriter) appendIndex() error {
+	batch := newStageBatch(w)
+	err := w.index.Merge(func(k, v []byte) error {
+		return batch.put(store.Indexes, bytes.Clone(k), bytes.Clone(v))
+	})
+	if err != nil {
+		return fmt.Errorf("ingest: write profiles: %w", err)
+	}
+	if err := batch.write(); err != nil {
+		return err
+	}
+	w.indexed = true
 	return nil
 }
 
@@ -801,13 +826,12 @@ func (w *generationWriter) finish(res *profiles.BuildResult) error {
 	if err := w.wait(); err != nil { // the last window
 		return err
 	}
-	batch := newStageBatch(w)
-	err := w.index.Merge(func(k, v []byte) error {
-		return batch.put(store.Indexes, bytes.Clone(k), bytes.Clone(v))
-	})
-	if err != nil {
-		return fmt.Errorf("ingest: write profiles: %w", err)
+	if !w.indexed { // no profiles, so no window
+		if err := w.appendIndex(); err != nil {
+			return err
+		}
 	}
+	batch := newStageBatch(w)
 	// Audit keys in key order too (the audit comes in merge order, not profile order).
 	type auditKey struct {
 		key []byte
@@ -818,13 +842,22 @@ func (w *generationWriter) finish(res *profiles.BuildResult) error {
 		audit[i] = auditKey{fmt.Appendf(nil, "%s%s/%06d", auditPrefix, a.ProfileID, i), i}
 	}
 	slices.SortFunc(audit, func(a, b auditKey) int { return bytes.Compare(a.key, b.key) })
-	for _, a := range audit {
-		data, err := codec.Marshal(res.Audit[a.i])
+	// Encoded a transaction's worth at a time on every core.
+	data := make([][]byte, min(len(audit), generationTxKeys))
+	for lo := 0; lo < len(audit); lo += generationTxKeys {
+		part := audit[lo:min(lo+generationTxKeys, len(audit))]
+		err := parallel.For(len(part), 1024, func(j int) error {
+			var err error
+			data[j], err = codec.Marshal(res.Audit[part[j].i])
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("ingest: write profiles: encode audit: %w", err)
 		}
-		if err := batch.put(store.MergeAudit, a.key, data); err != nil {
-			return err
+		for j, a := range part {
+			if err := batch.put(store.MergeAudit, a.key, data[j]); err != nil {
+				return err
+			}
 		}
 	}
 	for i, p := range res.Possible {
