@@ -17,12 +17,15 @@ import (
 // else (an unknown or repeated key, another type, text that is not UTF-8, trailing bytes)
 // returns false, and the caller decodes with the codec, which either reads it the same way or
 // gives the error.
-func decodeOrderFast(v []byte, o *profiles.OrderRecord) bool {
+func decodeOrderFast(v []byte, o *profiles.OrderRecord) bool { return readOrder(v, o, false) }
+
+// readOrder is decodeOrderFast; with transient, the order's texts are not interned.
+func readOrder(v []byte, o *profiles.OrderRecord, transient bool) bool {
 	*o = profiles.OrderRecord{}
-	return readRecordMap(v, 18, func(r *cborReader, key uint64) {
+	return readRecordMap(v, 18, transient, func(r *cborReader, key uint64) {
 		switch key {
 		case 1:
-			o.Store = intern(r.text())
+			o.Store = r.shared(r.text())
 		case 2:
 			o.ID = r.text()
 		case 3:
@@ -38,7 +41,7 @@ func decodeOrderFast(v []byte, o *profiles.OrderRecord) bool {
 		case 8:
 			o.CancelledAt = r.time()
 		case 9:
-			o.Currency = intern(r.text())
+			o.Currency = r.shared(r.text())
 		case 10:
 			o.Total = r.decimal()
 		case 11:
@@ -50,11 +53,11 @@ func decodeOrderFast(v []byte, o *profiles.OrderRecord) bool {
 		case 14:
 			r.address(&o.Shipping)
 		case 15:
-			o.UserAgent = intern(r.text())
+			o.UserAgent = r.shared(r.text())
 		case 16:
 			o.BrowserIP = r.text()
 		case 17:
-			o.Locale = intern(r.text())
+			o.Locale = r.shared(r.text())
 		case 18:
 			o.Shop = r.shop()
 		}
@@ -66,7 +69,7 @@ func decodeOrderFast(v []byte, o *profiles.OrderRecord) bool {
 // false for anything else (another version, another key, trailing bytes, a value field
 // refused by setting r.bad) and for a panic in a value's own decoder: the caller leaves the
 // record to the codec, which reads it the same way or gives the error.
-func readRecordMap(v []byte, maxKey uint64, field func(r *cborReader, key uint64)) (ok bool) {
+func readRecordMap(v []byte, maxKey uint64, transient bool, field func(r *cborReader, key uint64)) (ok bool) {
 	if len(v) == 0 || v[0] != codec.Version || maxKey > 31 {
 		return false
 	}
@@ -75,7 +78,7 @@ func readRecordMap(v []byte, maxKey uint64, field func(r *cborReader, key uint64
 			ok = false
 		}
 	}()
-	r := cborReader{b: v, i: 1}
+	r := cborReader{b: v, i: 1, transient: transient}
 	n, ok := r.head(majorMap)
 	if !ok {
 		return false
@@ -101,6 +104,18 @@ type cborReader struct {
 	b   []byte
 	i   int
 	bad bool
+	// transient: the record is dropped once read (digested), so its texts are not interned.
+	transient bool
+}
+
+// shared returns s interned, unless the record read is transient: interning is for records
+// held in memory (a million orders share a few currencies and product types); for one read,
+// digested and dropped it was 4 s of a 1M rebuild's CPU for nothing.
+func (r *cborReader) shared(s string) string {
+	if r.transient {
+		return s
+	}
+	return intern(s)
 }
 
 // head reads an item head of major type m with a definite argument.
@@ -213,9 +228,9 @@ func (r *cborReader) lines() []profiles.LineItem {
 			case 1, 2, 3: // skipped, as the codec skips fields it does not decode (unchecked)
 				r.bytesOf(majorText)
 			case 4:
-				l.ProductType = intern(r.text())
+				l.ProductType = r.shared(r.text())
 			case 5:
-				l.Vendor = intern(r.text())
+				l.Vendor = r.shared(r.text())
 			case 6:
 				l.Quantity = r.int()
 			case 7:
@@ -252,13 +267,13 @@ func (r *cborReader) address(a *profiles.Address) {
 		case 5:
 			a.Address2 = s
 		case 6:
-			a.City = intern(s)
+			a.City = r.shared(s)
 		case 7:
-			a.Region = intern(s)
+			a.Region = r.shared(s)
 		case 8:
 			a.Postcode = s
 		case 9:
-			a.Country = intern(s)
+			a.Country = r.shared(s)
 		case 10:
 			a.Phone = s
 		}
@@ -281,7 +296,7 @@ func (r *cborReader) shop() *profiles.ShopMoney {
 		seen |= 1 << key
 		switch key {
 		case 1:
-			s.Currency = intern(r.text())
+			s.Currency = r.shared(r.text())
 		case 2:
 			s.Total = r.decimal()
 		case 3:
@@ -295,12 +310,15 @@ func (r *cborReader) shop() *profiles.ShopMoney {
 // writes of a customer: a map of small integer keys holding text, RFC 3339 times (or null),
 // addresses, consent, tags and a bool. Like decodeOrderFast, anything else returns false, and
 // the caller decodes with the codec.
-func decodeCustomerFast(v []byte, c *profiles.CustomerRecord) bool {
+func decodeCustomerFast(v []byte, c *profiles.CustomerRecord) bool { return readCustomer(v, c, false) }
+
+// readCustomer is decodeCustomerFast; with transient, the customer's texts are not interned.
+func readCustomer(v []byte, c *profiles.CustomerRecord, transient bool) bool {
 	*c = profiles.CustomerRecord{}
-	return readRecordMap(v, 14, func(r *cborReader, key uint64) {
+	return readRecordMap(v, 14, transient, func(r *cborReader, key uint64) {
 		switch key {
 		case 1:
-			c.Store = intern(r.text())
+			c.Store = r.shared(r.text())
 		case 2:
 			c.ID = r.text()
 		case 3:
@@ -314,7 +332,7 @@ func decodeCustomerFast(v []byte, c *profiles.CustomerRecord) bool {
 		case 7:
 			c.Addresses = r.defaultAddress()
 		case 8:
-			c.Locale = intern(r.text())
+			c.Locale = r.shared(r.text())
 		case 9:
 			r.consent(&c.Consent)
 		case 10:
@@ -366,9 +384,9 @@ func (r *cborReader) consent(c *profiles.Consent) {
 		seen |= 1 << key
 		switch key {
 		case 1:
-			c.State = intern(r.text())
+			c.State = r.shared(r.text())
 		case 2:
-			c.OptInType = intern(r.text())
+			c.OptInType = r.shared(r.text())
 		case 3:
 			c.UpdatedAt = r.time()
 		}
@@ -390,7 +408,7 @@ func (r *cborReader) tags() []string {
 	}
 	out := make([]string, n)
 	for i := range out {
-		out[i] = intern(r.text())
+		out[i] = r.shared(r.text())
 		if r.bad {
 			return nil
 		}

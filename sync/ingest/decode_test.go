@@ -78,6 +78,10 @@ func TestDecodeOrderFastMatchesTheCodec(t *testing.T) {
 			if !bytes.Equal(leanBytes(t, &fast), leanBytes(t, &slow)) {
 				t.Fatalf("order %d (%s encoding):\nfast  %+v\ncodec %+v", i, name, fast, slow)
 			}
+			var digested profiles.OrderRecord // read to be digested: the same, not interned
+			if err := decodeDigestedOrder(data, &digested); err != nil || !reflect.DeepEqual(digested, fast) {
+				t.Fatalf("order %d (%s encoding): read to be digested %+v (%v), want %+v", i, name, digested, err, fast)
+			}
 			for _, l := range fast.Lines {
 				if l.Title != "" || l.SKU != "" || l.ProductID != "" {
 					t.Fatalf("order %d: a line kept its title, SKU or product id", i)
@@ -172,6 +176,10 @@ func TestDecodeCustomerFastMatchesTheCodec(t *testing.T) {
 		fastOnes++
 		if !bytes.Equal(leanCustomerBytes(t, &fast), leanCustomerBytes(t, &slow)) {
 			t.Fatalf("customer %d:\nfast  %+v\ncodec %+v", i, fast, slow)
+		}
+		var packed profiles.CustomerRecord // read to be packed: the same, not interned
+		if err := decodePackedCustomer(data, &packed); err != nil || !reflect.DeepEqual(packed, fast) {
+			t.Fatalf("customer %d: read to be packed %+v (%v), want %+v", i, packed, err, fast)
 		}
 		if len(fast.Addresses) > 1 {
 			t.Fatalf("customer %d kept %d addresses, want the default one", i, len(fast.Addresses))

@@ -511,7 +511,7 @@ func loadDigested(st *store.Store, opts profiles.BuildOptions) (*profiles.Digest
 		customers := profiles.NewCustomerPacker(n)
 		if err := decodeBatches(tx, customerPrefix, n, release, func(i int, v []byte) error {
 			var c profiles.CustomerRecord
-			if err := decodeLeanCustomer(v, &c); err != nil {
+			if err := decodePackedCustomer(v, &c); err != nil {
 				return err
 			}
 			return customers.Put(i, &c)
@@ -527,7 +527,7 @@ func loadDigested(st *store.Store, opts profiles.BuildOptions) (*profiles.Digest
 		orders = make([]profiles.OrderFacts, n)
 		return decodeBatches(tx, orderPrefix, n, release, func(i int, v []byte) error {
 			var o profiles.OrderRecord
-			if err := decodeLeanOrder(v, &o); err != nil {
+			if err := decodeDigestedOrder(v, &o); err != nil {
 				return err
 			}
 			orders[i] = d.Digest(&o)

@@ -39,6 +39,15 @@ func decodeLeanOrder(v []byte, o *profiles.OrderRecord) error {
 	return decodeLeanOrderCodec(v, o)
 }
 
+// decodeDigestedOrder is decodeLeanOrder for an order that is digested and dropped: its texts
+// are not interned.
+func decodeDigestedOrder(v []byte, o *profiles.OrderRecord) error {
+	if readOrder(v, o, true) {
+		return nil
+	}
+	return decodeLeanOrderCodec(v, o)
+}
+
 // decodeLeanOrderCodec is decodeLeanOrder through the codec's reflection.
 func decodeLeanOrderCodec(v []byte, o *profiles.OrderRecord) error {
 	var lo leanOrder
@@ -70,6 +79,16 @@ func decodeLeanCustomer(v []byte, c *profiles.CustomerRecord) error {
 		return nil
 	}
 	*c = profiles.CustomerRecord{} // nothing the fast decoder read before it refused
+	return decodeLeanCustomerCodec(v, c)
+}
+
+// decodePackedCustomer is decodeLeanCustomer for a customer that is packed and dropped: its
+// texts are not interned.
+func decodePackedCustomer(v []byte, c *profiles.CustomerRecord) error {
+	if readCustomer(v, c, true) {
+		return nil
+	}
+	*c = profiles.CustomerRecord{}
 	return decodeLeanCustomerCodec(v, c)
 }
 
