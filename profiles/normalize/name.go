@@ -53,6 +53,9 @@ func NameKey(raw string) string {
 }
 
 func foldStripMarks(s string) string {
+	if ascii, lower := asciiLower(s); ascii {
+		return lower // folding ASCII lowers A-Z; NFKD and the marks leave it as it is
+	}
 	// A Caser is stateful, so each call gets its own.
 	folded := cases.Fold().String(s)
 	var b strings.Builder
@@ -62,6 +65,29 @@ func foldStripMarks(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// asciiLower reports whether s is all ASCII and, if so, returns it with A-Z lowered (s itself
+// when there is none).
+func asciiLower(s string) (ascii bool, lower string) {
+	upper := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return false, ""
+		}
+		upper = upper || 'A' <= c && c <= 'Z'
+	}
+	if !upper {
+		return true, s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return true, string(b)
 }
 
 // nameParticles are lower-cased inside a name ("Ludwig van Beethoven") unless typed in mixed

@@ -23,6 +23,17 @@ const maxPhoneLen = 64
 // phoneExtension matches a trailing extension: "ext. 12", "x12", "#12", "extension 12".
 var phoneExtension = regexp.MustCompile(`(?i)\s*(?:,|;)?\s*(?:ext\.?|extension|x|#)\s*\d{1,7}\s*$`)
 
+// stripExtension removes a trailing extension (phoneExtension). Every extension the pattern
+// matches has an 'x', 'X' or '#' ("ext", "extension", "x", "#"; no other rune folds to x), so
+// a number without one is returned as it is, without running the pattern: it was a third of
+// the cost of a phone number.
+func stripExtension(s string) string {
+	if !strings.ContainsAny(s, "xX#") {
+		return s
+	}
+	return phoneExtension.ReplaceAllString(s, "")
+}
+
 // ParsePhone parses a phone number as typed at checkout. defaultRegion is the alpha-2 country
 // of the customer's address (longer values go through ParseCountry, so "USA" works) and is
 // used for numbers written without a country code; when it is "" (or unknown) only numbers
@@ -49,7 +60,7 @@ func ParsePhone(raw, defaultRegion string) Phone {
 		phoneCache.put(key, p)
 	}
 	p.Raw = raw
-	p.Last4 = last4Digits(phoneExtension.ReplaceAllString(strings.TrimSpace(raw), ""))
+	p.Last4 = last4Digits(stripExtension(strings.TrimSpace(raw)))
 	return p
 }
 
@@ -83,7 +94,7 @@ func significant(raw string) string {
 func parsePhone(raw, defaultRegion string) (p Phone) {
 	p = Phone{Raw: raw}
 	s := strings.TrimSpace(raw)
-	s = phoneExtension.ReplaceAllString(s, "")
+	s = stripExtension(s)
 	p.Last4 = last4Digits(s)
 	if s == "" || len(s) > maxPhoneLen {
 		return p
