@@ -355,11 +355,19 @@ func ResolveSource(src Source, opts Options) (*Result, error) {
 	// A deterministic link that the other fields strongly contradict (below -10 bits without
 	// the key itself: a shared work or junk address, a recycled number) is dropped and left to
 	// the model.
+	// The links' comparison vectors and scores are made on every core.
+	vecs := make([]uint64, len(det))
+	const detChunk = 1 << 14
+	parallelChunks((len(det)+detChunk-1)/detChunk, workers(opts.Workers), func(c int) {
+		for i := c * detChunk; i < min(len(det), (c+1)*detChunk); i++ {
+			vecs[i] = ft.compare(det[i].A, det[i].B)
+			det[i].Score = model.score(vecs[i])
+		}
+	})
 	keptDet := det[:0]
 	decisive := map[uint64][]Field{} // one slice per comparison vector, shared by its pairs
-	for _, d := range det {
-		v := ft.compare(d.A, d.B)
-		d.Score = model.score(v)
+	for i, d := range det {
+		v := vecs[i]
 		if d.Decisive = decisive[v]; d.Decisive == nil {
 			d.Decisive = slices.Clip(model.decisive(v))
 			decisive[v] = d.Decisive
