@@ -437,7 +437,9 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 		for i := range roots {
 			pids[i] = clusterID(packed, clusters.of(i))
 		}
-		slices.SortFunc(sequence, func(a, b int32) int { return cmp.Compare(pids[a], pids[b]) })
+		// Ties (none: a profile's id is its first source's) broken by position, as parallel
+		// sorting needs.
+		parallel.SortFunc(sequence, func(a, b int32) int { return cmp.Or(cmp.Compare(pids[a], pids[b]), cmp.Compare(a, b)) })
 	}
 	const chunk = 64
 	workers := min(runtime.GOMAXPROCS(0), (len(roots)+chunk-1)/chunk)

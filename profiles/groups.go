@@ -5,6 +5,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/cohortd/cohortd/internal/parallel"
 )
 
 // The structures of a rebuild that say which orders and identities go together. A big store
@@ -32,7 +34,7 @@ func groupOrders(orders []OrderFacts, facts *factArena) *orderGroups {
 	for i := range g.items {
 		g.items[i] = int32(i)
 	}
-	slices.SortFunc(g.items, func(a, b int32) int {
+	parallel.SortFunc(g.items, func(a, b int32) int {
 		return cmp.Or(bytes.Compare(facts.key(&orders[a]), facts.key(&orders[b])), cmp.Compare(a, b))
 	})
 	for j, oi := range g.items {

@@ -1,5 +1,6 @@
 // Package parallel runs an index loop on every core: the one shape cohortd's bulk decoders
-// share (a rebuild's records, the segmenter's profiles).
+// share (a rebuild's records, the segmenter's profiles); and sorts a large slice on every
+// core.
 package parallel
 
 import (

@@ -1,7 +1,11 @@
 package parallel
 
 import (
+	"cmp"
 	"errors"
+	"math/rand/v2"
+	"runtime"
+	"slices"
 	"sync/atomic"
 	"testing"
 )
@@ -35,5 +39,28 @@ func TestForReturnsTheErrorAndStops(t *testing.T) {
 	}
 	if c := calls.Load(); c >= 100000 {
 		t.Fatalf("%d calls: the loop did not stop at the error", c)
+	}
+}
+
+// SortFunc gives slices.SortFunc's order for a strict total order, at every size around its
+// part boundaries and with any number of cores.
+func TestSortFuncMatchesSlicesSortFunc(t *testing.T) {
+	byValueThenPos := func(a, b [2]int) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) }
+	rng := rand.New(rand.NewPCG(1, 2))
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 2, 3, 5} {
+		runtime.GOMAXPROCS(procs)
+		for _, n := range []int{0, 1, minSortPart - 1, 2 * minSortPart, 3*minSortPart + 7, 200_003} {
+			s := make([][2]int, n)
+			for i := range s {
+				s[i] = [2]int{rng.IntN(1000), i} // many equal values, told apart by position
+			}
+			want := slices.Clone(s)
+			slices.SortFunc(want, byValueThenPos)
+			SortFunc(s, byValueThenPos)
+			if !slices.Equal(s, want) {
+				t.Fatalf("%d cores, %d elements: not slices.SortFunc's order", procs, n)
+			}
+		}
 	}
 }
