@@ -392,19 +392,21 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 	if len(roots) > 0 && opts.Sink == nil {
 		out.Profiles = make([]Profile, len(roots))
 	}
-	// makeProfile makes the profile of roots[i] and hands it on.
-	makeProfile := func(i int, wq *qualityCounter) error {
+	// makeProfile makes the profile of roots[i] and hands it on; sc is its worker's.
+	makeProfile := func(i int, wq *qualityCounter, sc *mergeScratch) error {
 		members := clusters.of(i)
-		p, err := mergeCluster(packed, members)
+		p, err := mergeCluster(packed, members, &sc.ids)
 		if err != nil { // only a bug can get here: the identities were packed above
 			return err
 		}
 		profileID[i] = p.ID
-		var oi []int32 // the profile's orders, indexes in merging
+		oi := sc.orders[:0] // the profile's orders, indexes in merging
 		for _, m := range members {
 			oi = append(oi, byKey.of(identityGroup[m])...)
 		}
-		own := make([]mergeOrder, len(oi))
+		sc.orders = oi
+		own := slices.Grow(sc.own[:0], len(oi))[:len(oi)]
+		sc.own = own
 		for j, o := range oi {
 			if err := facts.mergeOrder(merging[o], wq.intern, &own[j]); err != nil { // only a bug can get here
 				return fmt.Errorf("profiles: order %d of %s: %w", o, p.ID, err)
@@ -444,6 +446,7 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 	const chunk = 64
 	workers := min(runtime.GOMAXPROCS(0), (len(roots)+chunk-1)/chunk)
 	counts := make([]qualityCounter, workers)
+	scratch := make([]mergeScratch, workers)
 	done := make([]int, 0, min(window, len(roots)))
 	for wlo := 0; wlo < len(roots); wlo += window {
 		part := sequence[wlo:min(wlo+window, len(roots))]
@@ -461,7 +464,7 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 						return
 					}
 					for _, i := range part[lo:min(lo+chunk, len(part))] {
-						if err := makeProfile(int(i), &counts[w]); err != nil {
+						if err := makeProfile(int(i), &counts[w], &scratch[w]); err != nil {
 							errMu.Lock()
 							makeErr = cmp.Or(makeErr, err)
 							errMu.Unlock()
@@ -578,6 +581,15 @@ func firstOfPairs(merged []identity.Pair) []int32 {
 	}
 	slices.Sort(first)
 	return first
+}
+
+// mergeScratch is what one worker making profiles reuses from one profile to the next: a
+// profile keeps none of it (its values are copied into the profile). Allocated afresh per
+// profile they were 2.3 GB of a 1M rebuild's 12 GB of allocations while profiles are made.
+type mergeScratch struct {
+	ids    []identityRec // the cluster's identities, unpacked
+	orders []int32       // the profile's orders
+	own    []mergeOrder  // and what the merge reads of them
 }
 
 // sortFunc sorts s into the order slices.SortFunc gives (ties included: it sorts positions

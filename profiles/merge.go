@@ -15,10 +15,12 @@ import (
 //   - addresses: every distinct one, most recent first;
 //   - consent and merchant tags: kept per source, exactly as reported.
 //
-// The identities are packed[m] for m in members (keys[m] their keys); they are unpacked here.
-func mergeCluster(packed [][]byte, members []int32) (Profile, error) {
+// The identities are packed[m] for m in members (keys[m] their keys); they are unpacked here,
+// into *scratch (grown as needed; the profile keeps none of it).
+func mergeCluster(packed [][]byte, members []int32, scratch *[]identityRec) (Profile, error) {
 	// ids holds the cluster's identities unpacked, ms their positions in survivorship order.
-	ids := make([]identityRec, len(members))
+	ids := slices.Grow((*scratch)[:0], len(members))[:len(members)]
+	*scratch = ids
 	ms := make([]int, len(members))
 	for j, m := range members {
 		if err := unpackIdentity(packed[m], &ids[j]); err != nil {
