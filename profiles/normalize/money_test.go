@@ -131,6 +131,9 @@ func TestRates(t *testing.T) {
 		!strings.Contains(err.Error(), "USD") || !strings.Contains(err.Error(), "2023-12-31") {
 		t.Errorf("missing rate error = %v", err)
 	}
+	if want := "normalize: convert EUR to USD: no exchange rate effective on 2023-12-31T00:00:00Z"; err.Error() != want {
+		t.Errorf("missing rate error %q, want %q", err, want)
+	}
 	if _, err := r.Convert(Money{Amount: d("1"), Currency: "CAD"}, day("2024-06-01")); err == nil {
 		t.Error("CAD converted without a rate")
 	}

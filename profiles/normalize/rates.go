@@ -128,5 +128,18 @@ func (r *Rates) Convert(m Money, at time.Time) (Conversion, error) {
 			Rate: decimal.New(1, 0).DivRound(dr.rate, inversePrecision), RateDate: dr.effective,
 		}, nil
 	}
-	return Conversion{}, fmt.Errorf("normalize: convert %s to %s: %w effective on %s", from, r.base, ErrNoRate, at.Format(time.RFC3339))
+	return Conversion{}, &noRateError{from: from, base: r.base, at: at}
 }
+
+// noRateError is Convert's ErrNoRate, its message made only when asked for: a rebuild
+// converts every order and drops the error of each it cannot (a million at 1M orders).
+type noRateError struct {
+	from, base string
+	at         time.Time
+}
+
+func (e *noRateError) Error() string {
+	return fmt.Sprintf("normalize: convert %s to %s: %v effective on %s", e.from, e.base, ErrNoRate, e.at.Format(time.RFC3339))
+}
+
+func (e *noRateError) Unwrap() error { return ErrNoRate }
