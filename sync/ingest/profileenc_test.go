@@ -556,6 +556,8 @@ func (f *fuzzBytes) str() string {
 	return s
 }
 
+// tm is zero, any instant (mostly outside RFC 3339's years), or one within ±1000 years of 1970
+// in a zone of any offset (at times past ±23:59) or within them.
 func (f *fuzzBytes) tm() time.Time {
 	switch f.byte() % 4 {
 	case 0:
@@ -563,7 +565,12 @@ func (f *fuzzBytes) tm() time.Time {
 	case 1:
 		return time.Unix(int64(f.uint64()), int64(f.uint64()%2e9)).UTC()
 	}
-	return time.Unix(int64(f.uint64()%(1<<36))-1<<35, int64(f.uint64()%1e9)).In(time.FixedZone("", int(int16(f.uint64()))*60))
+	t := time.Unix(int64(f.uint64()%(1<<35))-1<<34, int64(f.uint64()%1e9))
+	offset := int(int16(f.uint64())) * 60
+	if f.byte()%8 != 0 {
+		offset %= 24 * 3600
+	}
+	return t.In(time.FixedZone("", offset))
 }
 
 func (f *fuzzBytes) dec() decimal.Decimal {
