@@ -2,8 +2,13 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/big"
+	"math/bits"
+	"reflect"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 
@@ -24,6 +29,36 @@ type encoder struct {
 	// that is not valid UTF-8, or more lines than it reads (see codecMaxArray). Such an order
 	// is stored all the same (as codec.Marshal would), but it cannot be read back.
 	undecodable bool
+}
+
+// decimalFields is decimal.Decimal's layout (its fields are unexported), which
+// appendDecimalBytes reads for the coefficient: decimalFieldsOK says at start-up whether the
+// linked version still matches it, field for field; if not, MarshalBinary is called.
+type decimalFields struct {
+	value *big.Int
+	exp   int32
+}
+
+var decimalFieldsOK = func() bool {
+	d, want := reflect.TypeFor[decimal.Decimal](), reflect.TypeFor[decimalFields]()
+	if d.Size() != want.Size() || d.NumField() != want.NumField() {
+		return false
+	}
+	for i := range d.NumField() {
+		f, w := d.Field(i), want.Field(i)
+		if f.Name != w.Name || f.Type != w.Type || f.Offset != w.Offset {
+			return false
+		}
+	}
+	return true
+}()
+
+func appendMarshalBinary(dst []byte, d decimal.Decimal) ([]byte, bool) {
+	b, err := d.MarshalBinary()
+	if err != nil {
+		return nil, false
+	}
+	return append(codec.AppendHead(dst, majorBytes, uint64(len(b))), b...), true
 }
 
 // codecMaxArray is the longest array codec.Unmarshal decodes (its MaxArrayElements).
@@ -229,6 +264,12 @@ func (e *encoder) appendText(dst []byte, s string) []byte {
 	if !utf8.ValidString(s) {
 		e.undecodable = true
 	}
+	return appendString(dst, s)
+}
+
+// appendString appends s as a text string, as codec.Marshal does: its bytes as they are,
+// valid UTF-8 or not.
+func appendString(dst []byte, s string) []byte {
 	return append(codec.AppendHead(dst, majorText, uint64(len(s))), s...)
 }
 
@@ -244,15 +285,62 @@ func appendInt(dst []byte, i int64) []byte {
 func (e *encoder) appendDecimal(dst []byte, d decimal.Decimal, remember bool) ([]byte, bool) {
 	b, ok := e.decimals[d]
 	if !ok {
+		if !remember || e.decimals == nil || len(e.decimals) >= maxEncodedDecimals {
+			return appendDecimalBytes(dst, d)
+		}
 		var err error
 		if b, err = d.MarshalBinary(); err != nil {
 			return nil, false
 		}
-		if remember && e.decimals != nil && len(e.decimals) < maxEncodedDecimals {
-			e.decimals[d] = b
-		}
+		e.decimals[d] = b
 	}
 	return append(codec.AppendHead(dst, majorBytes, uint64(len(b))), b...), true
+}
+
+// appendDecimalBytes appends d as codec.Marshal does: the byte string of its MarshalBinary.
+// ok is false if MarshalBinary fails. It writes MarshalBinary's bytes itself, without its three
+// allocations, when decimal.Decimal is laid out as expected (see decimalFields).
+func appendDecimalBytes(dst []byte, d decimal.Decimal) ([]byte, bool) {
+	if !decimalFieldsOK {
+		return appendMarshalBinary(dst, d)
+	}
+	// MarshalBinary is the exponent (4 bytes, big-endian) then the coefficient's GobEncode:
+	// nothing for a nil coefficient (the zero Decimal), else a byte of version 1 and sign, then
+	// the magnitude in big-endian bytes without leading zeros (none for zero).
+	value := (*decimalFields)(unsafe.Pointer(&d)).value
+	if value == nil {
+		return binary.BigEndian.AppendUint32(append(dst, majorBytes<<5|4), uint32(d.Exponent())), true
+	}
+	words := value.Bits()
+	if len(words) > 0 && words[len(words)-1] == 0 {
+		return appendMarshalBinary(dst, d) // not normalized (math/big's results always are)
+	}
+	const wordBytes = bits.UintSize / 8
+	top := 0 // the top word's bytes, leading zeros left out
+	if len(words) > 0 {
+		top = (bits.UintSize - bits.LeadingZeros(uint(words[len(words)-1])) + 7) / 8
+	}
+	n := 0
+	if len(words) > 0 {
+		n = top + (len(words)-1)*wordBytes
+	}
+	dst = codec.AppendHead(dst, majorBytes, uint64(4+1+n))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(d.Exponent()))
+	sign := byte(1 << 1) // math/big's gob version 1, shifted for the sign bit
+	if value.Sign() < 0 {
+		sign |= 1
+	}
+	dst = append(dst, sign)
+	for i := len(words) - 1; i >= 0; i-- {
+		w, size := uint(words[i]), wordBytes
+		if i == len(words)-1 {
+			size = top
+		}
+		for shift := (size - 1) * 8; shift >= 0; shift -= 8 {
+			dst = append(dst, byte(w>>shift))
+		}
+	}
+	return dst, true
 }
 
 // appendTime encodes t as the codec does: null when zero, else RFC 3339 text with nanoseconds,

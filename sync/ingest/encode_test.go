@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"fmt"
+	"math/big"
 	"math/rand/v2"
 	"os"
 	"reflect"
@@ -281,4 +282,50 @@ func randomCustomer(r *rand.Rand) profiles.CustomerRecord {
 		c.Tags = append(c.Tags, str())
 	}
 	return c
+}
+
+// TestAppendDecimalBytes compares appendDecimalBytes, which writes MarshalBinary's bytes
+// itself, with MarshalBinary.
+func TestAppendDecimalBytes(t *testing.T) {
+	if !decimalFieldsOK {
+		t.Fatal("decimal.Decimal is not laid out as decimalFields: appendDecimalBytes calls MarshalBinary")
+	}
+	check := func(d decimal.Decimal) {
+		t.Helper()
+		b, err := d.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := append(codec.AppendHead(nil, majorBytes, uint64(len(b))), b...)
+		if got, ok := appendDecimalBytes(nil, d); !ok || !bytes.Equal(got, want) {
+			t.Fatalf("appendDecimalBytes(%s e%d) = %x, %v; want %x", d.Coefficient(), d.Exponent(), got, ok, want)
+		}
+	}
+	check(decimal.Decimal{})
+	check(decimal.New(0, 0))
+	check(decimal.NewFromBigInt(new(big.Int).SetBits([]big.Word{0, 0}), 3)) // zero words, normalized away
+	r := rand.New(rand.NewPCG(9, 10))
+	for range 20000 {
+		exp := int32(r.IntN(80) - 40)
+		if r.IntN(10) == 0 {
+			exp = int32(r.Uint32())
+		}
+		check(decimal.New(r.Int64()-r.Int64(), exp))
+		check(decimal.New(r.Int64N(2000)-1000, exp))
+		check(decimal.RequireFromString(fmt.Sprintf("-%d%d%d.%d", r.Int64(), r.Int64(), r.Int64(), r.Int64())))
+	}
+	for bitsLen := range 300 { // every magnitude length, both signs, all ones and a lone top bit
+		for _, c := range []*big.Int{new(big.Int).Lsh(big.NewInt(1), uint(bitsLen)), new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(bitsLen)), big.NewInt(1))} {
+			check(decimal.NewFromBigInt(c, int32(r.Uint32())))
+			check(decimal.NewFromBigInt(new(big.Int).Neg(c), -int32(bitsLen)))
+		}
+	}
+	// Arithmetic results, as Build makes them.
+	a := decimal.RequireFromString("19.99")
+	for i := range 200 {
+		a = a.Mul(decimal.RequireFromString("1.07")).Sub(decimal.New(int64(i), -1))
+		check(a)
+		check(a.Round(2))
+		check(a.Neg())
+	}
 }

@@ -739,7 +739,7 @@ func removeLeftoverRuns(dir string) {
 // once.
 func (w *generationWriter) sink(i, n int, p *profiles.Profile) error {
 	w.once.Do(func() { w.slots = make([]*builtProfile, n) })
-	data, err := codec.Marshal(p)
+	data, err := encodeProfile(p)
 	if err != nil {
 		return fmt.Errorf("ingest: write profiles: encode %s: %w", p.ID, err)
 	}
