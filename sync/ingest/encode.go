@@ -3,12 +3,9 @@ package ingest
 import (
 	"bytes"
 	"encoding/binary"
-	"math/big"
 	"math/bits"
-	"reflect"
 	"time"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/shopspring/decimal"
 
@@ -31,28 +28,7 @@ type encoder struct {
 	undecodable bool
 }
 
-// decimalFields is decimal.Decimal's layout (its fields are unexported), which
-// appendDecimalBytes reads for the coefficient: decimalFieldsOK says at start-up whether the
-// linked version still matches it, field for field; if not, MarshalBinary is called.
-type decimalFields struct {
-	value *big.Int
-	exp   int32
-}
-
-var decimalFieldsOK = func() bool {
-	d, want := reflect.TypeFor[decimal.Decimal](), reflect.TypeFor[decimalFields]()
-	if d.Size() != want.Size() || d.NumField() != want.NumField() {
-		return false
-	}
-	for i := range d.NumField() {
-		f, w := d.Field(i), want.Field(i)
-		if f.Name != w.Name || f.Type != w.Type || f.Offset != w.Offset {
-			return false
-		}
-	}
-	return true
-}()
-
+// appendMarshalBinary appends d's MarshalBinary as a CBOR byte string.
 func appendMarshalBinary(dst []byte, d decimal.Decimal) ([]byte, bool) {
 	b, err := d.MarshalBinary()
 	if err != nil {
@@ -301,16 +277,15 @@ func (e *encoder) appendDecimal(dst []byte, d decimal.Decimal, remember bool) ([
 // ok is false if MarshalBinary fails. It writes MarshalBinary's bytes itself, without its three
 // allocations, when decimal.Decimal is laid out as expected (see decimalFields).
 func appendDecimalBytes(dst []byte, d decimal.Decimal) ([]byte, bool) {
-	if !decimalFieldsOK {
-		return appendMarshalBinary(dst, d)
-	}
 	// MarshalBinary is the exponent (4 bytes, big-endian) then the coefficient's GobEncode:
 	// nothing for a nil coefficient (the zero Decimal), else a byte of version 1 and sign, then
-	// the magnitude in big-endian bytes without leading zeros (none for zero).
-	value := (*decimalFields)(unsafe.Pointer(&d)).value
-	if value == nil {
-		return binary.BigEndian.AppendUint32(append(dst, majorBytes<<5|4), uint32(d.Exponent())), true
+	// the magnitude in big-endian bytes without leading zeros (none for zero). A zero's
+	// coefficient may be nil or a zero big.Int, which the decimal's API does not tell apart:
+	// MarshalBinary does it.
+	if d.Sign() == 0 {
+		return appendMarshalBinary(dst, d)
 	}
+	value := d.Coefficient() // a copy: the one allocation
 	words := value.Bits()
 	if len(words) > 0 && words[len(words)-1] == 0 {
 		return appendMarshalBinary(dst, d) // not normalized (math/big's results always are)
