@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/bits"
-	"time"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
@@ -109,18 +108,18 @@ func (e *encoder) appendOrder(dst []byte, o *profiles.OrderRecord) (_ []byte, ok
 		dst = e.appendText(dst, o.Phone)
 	}
 	field(6)
-	if dst, ok = appendTime(dst, o.CreatedAt); !ok {
+	if dst, ok = codec.AppendTime(dst, o.CreatedAt); !ok {
 		return nil, false
 	}
 	if !o.UpdatedAt.IsZero() {
 		field(7)
-		if dst, ok = appendTime(dst, o.UpdatedAt); !ok {
+		if dst, ok = codec.AppendTime(dst, o.UpdatedAt); !ok {
 			return nil, false
 		}
 	}
 	if !o.CancelledAt.IsZero() {
 		field(8)
-		if dst, ok = appendTime(dst, o.CancelledAt); !ok {
+		if dst, ok = codec.AppendTime(dst, o.CancelledAt); !ok {
 			return nil, false
 		}
 	}
@@ -240,13 +239,7 @@ func (e *encoder) appendText(dst []byte, s string) []byte {
 	if !utf8.ValidString(s) {
 		e.undecodable = true
 	}
-	return appendString(dst, s)
-}
-
-// appendString appends s as a text string, as codec.Marshal does: its bytes as they are,
-// valid UTF-8 or not.
-func appendString(dst []byte, s string) []byte {
-	return append(codec.AppendHead(dst, majorText, uint64(len(s))), s...)
+	return codec.AppendText(dst, s)
 }
 
 func appendInt(dst []byte, i int64) []byte {
@@ -316,25 +309,4 @@ func appendDecimalBytes(dst []byte, d decimal.Decimal) ([]byte, bool) {
 		}
 	}
 	return dst, true
-}
-
-// appendTime encodes t as the codec does: null when zero, else RFC 3339 text with nanoseconds,
-// which must have a four-digit year and an offset within ±23:59 (codec.Marshal refuses the
-// rest, so ok is false for them).
-func appendTime(dst []byte, t time.Time) ([]byte, bool) {
-	if t.IsZero() {
-		return append(dst, cborNull), true
-	}
-	var buf [64]byte
-	s := t.AppendFormat(buf[:0], time.RFC3339Nano)
-	if len(s) < len("2006-01-02T15:04:05Z") || s[4] != '-' {
-		return nil, false
-	}
-	if s[len(s)-1] != 'Z' {
-		zone := s[len(s)-len("+07:00"):]
-		if (zone[0] != '+' && zone[0] != '-') || zone[1] > '2' || (zone[1] == '2' && zone[2] >= '4') {
-			return nil, false
-		}
-	}
-	return append(codec.AppendHead(dst, majorText, uint64(len(s))), s...), true
 }

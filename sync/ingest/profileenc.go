@@ -1,10 +1,7 @@
 package ingest
 
 import (
-	"encoding/binary"
-	"math"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/cohortd/cohortd/profiles"
@@ -50,7 +47,7 @@ func appendProfile(dst []byte, p *profiles.Profile) (_ []byte, ok bool) {
 	dst = append(dst, codec.Version)
 	m := beginMap(dst)
 	m.key(1)
-	m.dst = appendString(m.dst, p.ID)
+	m.dst = codec.AppendText(m.dst, p.ID)
 	m.key(2)
 	if p.Sources == nil {
 		m.dst = append(m.dst, cborNull) // not omitempty: a nil slice is null
@@ -59,9 +56,9 @@ func appendProfile(dst []byte, p *profiles.Profile) (_ []byte, ok bool) {
 		for i := range p.Sources {
 			s := &p.Sources[i]
 			m.dst = append(m.dst, majorMap<<5|3, 1)
-			m.dst = append(appendString(m.dst, s.Store), 2)
-			m.dst = append(appendString(m.dst, s.Kind), 3)
-			m.dst = appendString(m.dst, s.ID)
+			m.dst = append(codec.AppendText(m.dst, s.Store), 2)
+			m.dst = append(codec.AppendText(m.dst, s.Kind), 3)
+			m.dst = codec.AppendText(m.dst, s.ID)
 		}
 	}
 	if len(p.Emails) > 0 {
@@ -101,14 +98,14 @@ func appendProfile(dst []byte, p *profiles.Profile) (_ []byte, ok bool) {
 	}
 	if !p.FirstSeen.IsZero() {
 		m.key(12)
-		if m.dst, ok = appendTime(m.dst, p.FirstSeen); !ok {
+		if m.dst, ok = codec.AppendTime(m.dst, p.FirstSeen); !ok {
 			return nil, false
 		}
 	}
 	if len(p.FieldSources) > 0 {
 		m.key(13)
 		m.dst, _ = appendStringMap(m.dst, p.FieldSources, func(dst []byte, s string) ([]byte, bool) {
-			return appendString(dst, s), true
+			return codec.AppendText(dst, s), true
 		})
 	}
 	m.key(14)
@@ -117,7 +114,7 @@ func appendProfile(dst []byte, p *profiles.Profile) (_ []byte, ok bool) {
 	}
 	if p.MergeScore != 0 { // omitempty: -0 is empty too
 		m.key(15)
-		m.dst = appendFloat(m.dst, p.MergeScore)
+		m.dst = codec.AppendFloat(m.dst, p.MergeScore)
 	}
 	if len(p.Orders) > 0 {
 		m.key(16)
@@ -153,7 +150,7 @@ func (m *structMap) key(k byte) {
 func (m *structMap) text(k byte, s string) {
 	if s != "" {
 		m.key(k)
-		m.dst = appendString(m.dst, s)
+		m.dst = codec.AppendText(m.dst, s)
 	}
 }
 
@@ -181,7 +178,7 @@ func (m *structMap) end() []byte {
 func appendEmail(dst []byte, e *profiles.EmailValue) []byte {
 	m := beginMap(dst)
 	m.key(1)
-	m.dst = appendString(m.dst, e.Address)
+	m.dst = codec.AppendText(m.dst, e.Address)
 	m.text(2, e.Key)
 	m.text(3, e.Flags)
 	return m.end()
@@ -213,7 +210,7 @@ func appendConsent(dst []byte, c profiles.Consent) (_ []byte, ok bool) {
 	m.text(2, c.OptInType)
 	if !c.UpdatedAt.IsZero() {
 		m.key(3)
-		if m.dst, ok = appendTime(m.dst, c.UpdatedAt); !ok {
+		if m.dst, ok = codec.AppendTime(m.dst, c.UpdatedAt); !ok {
 			return nil, false
 		}
 	}
@@ -227,7 +224,7 @@ func appendTags(dst []byte, tags []string) ([]byte, bool) {
 	}
 	dst = codec.AppendHead(dst, majorArray, uint64(len(tags)))
 	for _, s := range tags {
-		dst = appendString(dst, s)
+		dst = codec.AppendText(dst, s)
 	}
 	return dst, true
 }
@@ -240,13 +237,13 @@ func appendSummary(dst []byte, s *profiles.OrderSummary) (_ []byte, ok bool) {
 	m.int(3, s.Refunds)
 	if !s.FirstOrder.IsZero() {
 		m.key(4)
-		if m.dst, ok = appendTime(m.dst, s.FirstOrder); !ok {
+		if m.dst, ok = codec.AppendTime(m.dst, s.FirstOrder); !ok {
 			return nil, false
 		}
 	}
 	if !s.LastOrder.IsZero() {
 		m.key(5)
-		if m.dst, ok = appendTime(m.dst, s.LastOrder); !ok {
+		if m.dst, ok = codec.AppendTime(m.dst, s.LastOrder); !ok {
 			return nil, false
 		}
 	}
@@ -298,13 +295,13 @@ func appendIntValue(dst []byte, i int) ([]byte, bool) {
 func appendCompactOrder(dst []byte, o *profiles.CompactOrder) (_ []byte, ok bool) {
 	m := beginMap(dst)
 	m.key(1)
-	m.dst = appendString(m.dst, o.ID)
+	m.dst = codec.AppendText(m.dst, o.ID)
 	m.key(2)
-	if m.dst, ok = appendTime(m.dst, o.At); !ok { // not omitzero: a zero time is null
+	if m.dst, ok = codec.AppendTime(m.dst, o.At); !ok { // not omitzero: a zero time is null
 		return nil, false
 	}
 	m.key(3)
-	m.dst = appendString(m.dst, o.Currency)
+	m.dst = codec.AppendText(m.dst, o.Currency)
 	m.key(4)
 	if m.dst, ok = appendDecimalBytes(m.dst, o.Net); !ok {
 		return nil, false
@@ -324,7 +321,7 @@ func appendCompactOrder(dst []byte, o *profiles.CompactOrder) (_ []byte, ok bool
 		m.dst = codec.AppendHead(m.dst, majorArray, uint64(len(o.Types)))
 		for i := range o.Types {
 			t := &o.Types[i]
-			m.dst = append(appendString(append(m.dst, majorMap<<5|2, 1), t.Type), 2)
+			m.dst = append(codec.AppendText(append(m.dst, majorMap<<5|2, 1), t.Type), 2)
 			if m.dst, ok = appendDecimalBytes(m.dst, t.Spend); !ok {
 				return nil, false
 			}
@@ -333,78 +330,20 @@ func appendCompactOrder(dst []byte, o *profiles.CompactOrder) (_ []byte, ok bool
 	return m.end(), true
 }
 
-// appendStringMap appends a map with text keys as the Core Deterministic Encoding orders it:
-// by the bytes of the encoded keys, which is by length first (the head grows with the length),
-// then byte by byte. ok is false if a value is.
+// appendStringMap appends a map with text keys as the Core Deterministic Encoding orders it
+// (codec.CompareTextKeys). ok is false if a value is.
 func appendStringMap[V any](dst []byte, mv map[string]V, value func([]byte, V) ([]byte, bool)) (_ []byte, ok bool) {
 	var scratch [16]string
 	keys := scratch[:0]
 	for k := range mv {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b string) int {
-		if len(a) != len(b) {
-			return len(a) - len(b)
-		}
-		return strings.Compare(a, b)
-	})
+	slices.SortFunc(keys, codec.CompareTextKeys)
 	dst = codec.AppendHead(dst, majorMap, uint64(len(keys)))
 	for _, k := range keys {
-		if dst, ok = value(appendString(dst, k), mv[k]); !ok {
+		if dst, ok = value(codec.AppendText(dst, k), mv[k]); !ok {
 			return nil, false
 		}
 	}
 	return dst, true
-}
-
-// appendFloat appends f as the Core Deterministic Encoding does: NaN and the infinities as
-// half-precision, else the shortest of half, single and double precision that holds f exactly.
-func appendFloat(dst []byte, f float64) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(dst, 0xf9, 0x7e, 0x00)
-	case math.IsInf(f, 1):
-		return append(dst, 0xf9, 0x7c, 0x00)
-	case math.IsInf(f, -1):
-		return append(dst, 0xf9, 0xfc, 0x00)
-	}
-	f32 := float32(f)
-	if float64(f32) != f {
-		return binary.BigEndian.AppendUint64(append(dst, 0xfb), math.Float64bits(f))
-	}
-	if h, ok := float16Exact(f32); ok {
-		return append(dst, 0xf9, byte(h>>8), byte(h))
-	}
-	return binary.BigEndian.AppendUint32(append(dst, 0xfa), math.Float32bits(f32))
-}
-
-// float16Exact returns the IEEE 754 half-precision bits of f, if f has one exactly (normal or
-// subnormal).
-func float16Exact(f float32) (uint16, bool) {
-	u := math.Float32bits(f)
-	sign := uint16(u>>16) & 0x8000
-	if u&0x7fffffff == 0 {
-		return sign, true // ±0
-	}
-	biased := int(u>>23) & 0xff
-	if biased == 0 {
-		return 0, false // a single-precision subnormal is far below half precision's range
-	}
-	exp := biased - 127
-	mant := u & 0x7fffff
-	switch {
-	case exp >= -14 && exp <= 15: // a half-precision normal: 10 of the 23 mantissa bits
-		if mant&0x1fff != 0 {
-			return 0, false
-		}
-		return sign | uint16(exp+15)<<10 | uint16(mant>>13), true
-	case exp >= -24 && exp < -14: // a half-precision subnormal: units of 2^-24
-		sig := mant | 1<<23
-		shift := uint(-(exp + 1)) // 14 to 23
-		if sig&(1<<shift-1) != 0 {
-			return 0, false
-		}
-		return sign | uint16(sig>>shift), true
-	}
-	return 0, false
 }

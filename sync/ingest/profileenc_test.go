@@ -378,59 +378,6 @@ func TestAppendProfileMatchesCodec(t *testing.T) {
 	}
 }
 
-// TestAppendProfileFloatsExhaustive compares every single-precision value's encoding (a
-// sample of them in -short mode) as MergeScore.
-func TestAppendProfileFloatsExhaustive(t *testing.T) {
-	step := uint32(1)<<12 + 1
-	if testing.Short() {
-		step = 1<<20 + 7
-	}
-	for u := uint64(0); u <= math.MaxUint32; u += uint64(step) {
-		f := float64(math.Float32frombits(uint32(u)))
-		if f == 0 {
-			continue
-		}
-		want, err := codec.Marshal(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := append([]byte{codec.Version}, appendFloat(nil, f)...); !bytes.Equal(got, want) {
-			t.Fatalf("appendFloat(%v = %#x) = %x, want %x", f, u, got, want)
-		}
-	}
-	// Every half-precision value, as a float64.
-	for u := range uint32(1 << 16) {
-		for _, f := range []float64{halfToFloat(uint16(u)), math.Nextafter(halfToFloat(uint16(u)), math.Inf(1))} {
-			want, err := codec.Marshal(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := append([]byte{codec.Version}, appendFloat(nil, f)...); !bytes.Equal(got, want) {
-				t.Fatalf("appendFloat(%v from half %#x) = %x, want %x", f, u, got, want)
-			}
-		}
-	}
-}
-
-// halfToFloat decodes IEEE 754 half-precision bits.
-func halfToFloat(h uint16) float64 {
-	sign := 1.0
-	if h&0x8000 != 0 {
-		sign = -1
-	}
-	exp, mant := int(h>>10)&0x1f, float64(h&0x3ff)
-	switch exp {
-	case 0:
-		return sign * math.Ldexp(mant, -24)
-	case 0x1f:
-		if mant != 0 {
-			return math.NaN()
-		}
-		return math.Inf(int(sign))
-	}
-	return sign * math.Ldexp(1024+mant, exp-25)
-}
-
 // builtProfiles runs the real pipeline (profiles.Build) over the committed CSV test data and,
 // with random, over random records too.
 func builtProfiles(tb testing.TB, random bool) []profiles.Profile {

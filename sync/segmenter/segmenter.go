@@ -470,7 +470,8 @@ func (w *changeWriter) encode(c storedChange, e *encodedChange) error {
 		rec.Since = w.now
 	}
 	e.key = []byte(memberPrefix + m.ProfileID)
-	return encodeValue(e.key, rec, &e.record)
+	data, err := marshalRecord(&rec)
+	return setEncoded(&e.record, e.key, data, err)
 }
 
 // encodeEvent counts a profile's entries and exits and, unless this is the baseline, encodes
@@ -482,16 +483,18 @@ func (w *changeWriter) encodeEvent(e *encodedChange, id string, before, after []
 		return nil
 	}
 	e.eventKey = []byte(eventPrefix + w.stamp + "/" + id)
-	return encodeValue(e.eventKey, Event{At: w.now, ProfileID: id, Entered: entered, Left: left, Reason: why}, &e.event)
+	ev := Event{At: w.now, ProfileID: id, Entered: entered, Left: left, Reason: why}
+	data, err := marshalEvent(&ev)
+	return setEncoded(&e.event, e.eventKey, data, err)
 }
 
-// encodeValue encodes v, the value of key in the memberships bucket, into *out.
-func encodeValue(key []byte, v any, out *[]byte) error {
-	b, err := codec.Marshal(v)
+// setEncoded sets *out to data, the encoded value of key in the memberships bucket (by
+// marshalRecord or marshalEvent), or returns their error with the key.
+func setEncoded(out *[]byte, key, data []byte, err error) error {
 	if err != nil {
 		return fmt.Errorf("store: put %s/%q: %w", store.Memberships, key, err)
 	}
-	*out = b
+	*out = data
 	return nil
 }
 
