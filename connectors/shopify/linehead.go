@@ -1,6 +1,7 @@
 package shopify
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 )
@@ -75,8 +76,13 @@ func lineHead(line []byte) (id, parent string, err error) {
 	return "", "", errNotObject
 }
 
-// stringEnd returns the index of the quote closing the string that starts at i.
+// stringEnd returns the index of the quote closing the string that starts at i. Most strings
+// have no escape: the next quote, found with bytes.IndexByte, closes them when no backslash
+// comes before it; the others are scanned byte by byte.
 func stringEnd(b []byte, i int) (int, bool) {
+	if q := bytes.IndexByte(b[i+1:], '"'); q >= 0 && bytes.IndexByte(b[i+1:i+1+q], '\\') < 0 {
+		return i + 1 + q, true
+	}
 	for j := i + 1; j < len(b); j++ {
 		switch b[j] {
 		case '\\':

@@ -52,3 +52,31 @@ func FuzzLineHead(f *testing.F) {
 		}
 	})
 }
+
+// stringEnd's shortcut (the next quote, when no backslash comes first) finds the same closing
+// quote as the byte-by-byte scan, escapes included.
+func TestStringEndFindsTheClosingQuote(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int // index of the closing quote; -1 for none
+	}{
+		{`"abc"`, 4},
+		{`""`, 1},
+		{`"a\"b"`, 5},
+		{`"a\\"b"`, 4},
+		{`"a\\\"b"`, 7},
+		{`"\u00e9"`, 7},
+		{`"abc`, -1},
+		{`"a\"`, -1},
+		{`"a\`, -1},
+		{`"x","y"`, 2},
+	} {
+		got, ok := stringEnd([]byte(tc.in), 0)
+		if !ok {
+			got = -1
+		}
+		if got != tc.want {
+			t.Errorf("stringEnd(%s) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}
