@@ -186,16 +186,22 @@ func deterministicEntries(ft *features, f, nw int) []uint64 {
 		}
 		parts[c] = dst
 	})
+	return joinParts(parts)
+}
+
+// joinParts returns the parts one after the other in one slice, dropping each part as it is
+// copied.
+func joinParts(parts [][]uint64) []uint64 {
 	total := 0
 	for _, p := range parts {
 		total += len(p)
 	}
-	entries := make([]uint64, 0, total)
+	joined := make([]uint64, 0, total)
 	for i, p := range parts {
-		entries = append(entries, p...)
+		joined = append(joined, p...)
 		parts[i] = nil
 	}
-	return entries
+	return joined
 }
 
 // groupBounds cuts grouped entries into parts of at least size entries (the last may be
@@ -263,16 +269,7 @@ func compareCandidates(ft *features, opts Options) *candidates {
 		}
 		keyParts[c] = dst
 	})
-	total := 0
-	for _, p := range keyParts {
-		total += len(p)
-	}
-	entries := make([]uint64, 0, total)
-	for i, p := range keyParts {
-		entries = append(entries, p...)
-		keyParts[i] = nil
-	}
-	entries = groupEntries(entries, opts.MaxBlockSize)
+	entries := groupEntries(joinParts(keyParts), opts.MaxBlockSize)
 
 	// CSR: positions of each record's entries.
 	cnt := make([]uint32, n+1)
@@ -340,7 +337,7 @@ func compareCandidates(ft *features, opts Options) *candidates {
 		}
 		parts[c] = pp
 	})
-	total = 0
+	total := 0
 	for _, p := range parts {
 		total += len(p.pairs)
 	}

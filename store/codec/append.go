@@ -3,6 +3,7 @@ package codec
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -13,6 +14,7 @@ import (
 
 const (
 	majorText = 3
+	majorMap  = 5
 	cborNull  = 0xf6
 )
 
@@ -30,6 +32,25 @@ func CompareTextKeys(a, b string) int {
 		return len(a) - len(b)
 	}
 	return strings.Compare(a, b)
+}
+
+// AppendTextMap appends the map mv, its text keys in the Core Deterministic Encoding's order
+// (CompareTextKeys), each value appended by value; ok is false (and the bytes are of no use)
+// as soon as value's is.
+func AppendTextMap[V any](dst []byte, mv map[string]V, value func([]byte, V) ([]byte, bool)) (_ []byte, ok bool) {
+	var scratch [16]string
+	keys := scratch[:0]
+	for k := range mv {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, CompareTextKeys)
+	dst = AppendHead(dst, majorMap, uint64(len(keys)))
+	for _, k := range keys {
+		if dst, ok = value(AppendText(dst, k), mv[k]); !ok {
+			return nil, false
+		}
+	}
+	return dst, true
 }
 
 // AppendFloat appends f as the Core Deterministic Encoding does: NaN and the infinities as

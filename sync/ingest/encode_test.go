@@ -6,7 +6,6 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"os"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -22,15 +21,7 @@ import (
 // OrderRecord, LineItem or Address was added, removed or re-tagged: make appendOrder (and
 // appendLine, appendAddress) write it as codec.Marshal does, then update this list.
 func TestAppendOrderLayout(t *testing.T) {
-	layout := func(v any) string {
-		var b strings.Builder
-		rt := reflect.TypeOf(v)
-		for i := range rt.NumField() {
-			f := rt.Field(i)
-			fmt.Fprintf(&b, "%s %s %q\n", f.Name, f.Type, f.Tag.Get("cbor"))
-		}
-		return b.String()
-	}
+	layout := codec.FieldLayout
 	want := map[string]string{
 		"OrderRecord": `Store string "1,keyasint"
 ID string "2,keyasint"

@@ -63,38 +63,29 @@ func appendProfile(dst []byte, p *profiles.Profile) (_ []byte, ok bool) {
 	}
 	if len(p.Emails) > 0 {
 		m.key(3)
-		m.dst = codec.AppendHead(m.dst, majorArray, uint64(len(p.Emails)))
-		for i := range p.Emails {
-			m.dst = appendEmail(m.dst, &p.Emails[i])
-		}
+		m.dst = appendArray(m.dst, p.Emails, appendEmail)
 	}
 	if len(p.Phones) > 0 {
 		m.key(4)
-		m.dst = codec.AppendHead(m.dst, majorArray, uint64(len(p.Phones)))
-		for i := range p.Phones {
-			m.dst = appendPhone(m.dst, &p.Phones[i])
-		}
+		m.dst = appendArray(m.dst, p.Phones, appendPhone)
 	}
 	m.text(5, p.FirstName)
 	m.text(6, p.LastName)
 	if len(p.Addresses) > 0 {
 		m.key(7)
-		m.dst = codec.AppendHead(m.dst, majorArray, uint64(len(p.Addresses)))
-		for i := range p.Addresses {
-			m.dst = appendCleanAddress(m.dst, &p.Addresses[i])
-		}
+		m.dst = appendArray(m.dst, p.Addresses, appendCleanAddress)
 	}
 	m.text(8, p.Locale)
 	m.text(9, p.BirthDate)
 	if len(p.Consent) > 0 {
 		m.key(10)
-		if m.dst, ok = appendStringMap(m.dst, p.Consent, appendConsent); !ok {
+		if m.dst, ok = codec.AppendTextMap(m.dst, p.Consent, appendConsent); !ok {
 			return nil, false
 		}
 	}
 	if len(p.MerchantTags) > 0 {
 		m.key(11)
-		m.dst, _ = appendStringMap(m.dst, p.MerchantTags, appendTags)
+		m.dst, _ = codec.AppendTextMap(m.dst, p.MerchantTags, appendTags)
 	}
 	if !p.FirstSeen.IsZero() {
 		m.key(12)
@@ -104,7 +95,7 @@ func appendProfile(dst []byte, p *profiles.Profile) (_ []byte, ok bool) {
 	}
 	if len(p.FieldSources) > 0 {
 		m.key(13)
-		m.dst, _ = appendStringMap(m.dst, p.FieldSources, func(dst []byte, s string) ([]byte, bool) {
+		m.dst, _ = codec.AppendTextMap(m.dst, p.FieldSources, func(dst []byte, s string) ([]byte, bool) {
 			return codec.AppendText(dst, s), true
 		})
 	}
@@ -173,6 +164,15 @@ func (m *structMap) bool(k byte, b bool) {
 func (m *structMap) end() []byte {
 	m.dst[m.head] = majorMap<<5 | m.n
 	return m.dst
+}
+
+// appendArray appends items as an array, each by item.
+func appendArray[T any](dst []byte, items []T, item func([]byte, *T) []byte) []byte {
+	dst = codec.AppendHead(dst, majorArray, uint64(len(items)))
+	for i := range items {
+		dst = item(dst, &items[i])
+	}
+	return dst
 }
 
 func appendEmail(dst []byte, e *profiles.EmailValue) []byte {
@@ -249,7 +249,7 @@ func appendSummary(dst []byte, s *profiles.OrderSummary) (_ []byte, ok bool) {
 	}
 	if len(s.Totals) > 0 {
 		m.key(6)
-		if m.dst, ok = appendStringMap(m.dst, s.Totals, appendDecimalBytes); !ok {
+		if m.dst, ok = codec.AppendTextMap(m.dst, s.Totals, appendDecimalBytes); !ok {
 			return nil, false
 		}
 	}
@@ -265,23 +265,23 @@ func appendSummary(dst []byte, s *profiles.OrderSummary) (_ []byte, ok bool) {
 	}
 	if len(s.ProductTypes) > 0 {
 		m.key(11)
-		if m.dst, ok = appendStringMap(m.dst, s.ProductTypes, appendDecimalBytes); !ok {
+		if m.dst, ok = codec.AppendTextMap(m.dst, s.ProductTypes, appendDecimalBytes); !ok {
 			return nil, false
 		}
 	}
 	if len(s.Devices) > 0 {
 		m.key(12)
-		m.dst, _ = appendStringMap(m.dst, s.Devices, appendIntValue)
+		m.dst, _ = codec.AppendTextMap(m.dst, s.Devices, appendIntValue)
 	}
 	if len(s.ShipTo) > 0 {
 		m.key(13)
-		m.dst, _ = appendStringMap(m.dst, s.ShipTo, appendIntValue)
+		m.dst, _ = codec.AppendTextMap(m.dst, s.ShipTo, appendIntValue)
 	}
 	m.int(14, s.Items)
 	m.int(15, s.ZeroValue) // key 15 sorts before 16, whatever the field order
 	if len(s.ConvertedBase) > 0 {
 		m.key(16)
-		if m.dst, ok = appendStringMap(m.dst, s.ConvertedBase, appendDecimalBytes); !ok {
+		if m.dst, ok = codec.AppendTextMap(m.dst, s.ConvertedBase, appendDecimalBytes); !ok {
 			return nil, false
 		}
 	}
@@ -328,22 +328,4 @@ func appendCompactOrder(dst []byte, o *profiles.CompactOrder) (_ []byte, ok bool
 		}
 	}
 	return m.end(), true
-}
-
-// appendStringMap appends a map with text keys as the Core Deterministic Encoding orders it
-// (codec.CompareTextKeys). ok is false if a value is.
-func appendStringMap[V any](dst []byte, mv map[string]V, value func([]byte, V) ([]byte, bool)) (_ []byte, ok bool) {
-	var scratch [16]string
-	keys := scratch[:0]
-	for k := range mv {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, codec.CompareTextKeys)
-	dst = codec.AppendHead(dst, majorMap, uint64(len(keys)))
-	for _, k := range keys {
-		if dst, ok = value(codec.AppendText(dst, k), mv[k]); !ok {
-			return nil, false
-		}
-	}
-	return dst, true
 }

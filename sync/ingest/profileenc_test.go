@@ -24,15 +24,7 @@ import (
 // or of a type it holds was added, removed or re-tagged: make appendProfile write it as
 // codec.Marshal does, then update this list.
 func TestAppendProfileLayout(t *testing.T) {
-	layout := func(v any) string {
-		var b strings.Builder
-		rt := reflect.TypeOf(v)
-		for i := range rt.NumField() {
-			f := rt.Field(i)
-			fmt.Fprintf(&b, "%s %s %q\n", f.Name, f.Type, f.Tag.Get("cbor"))
-		}
-		return b.String()
-	}
+	layout := codec.FieldLayout
 	want := map[string]string{
 		"Profile": `ID string "1,keyasint"
 Sources []profiles.SourceRef "2,keyasint"

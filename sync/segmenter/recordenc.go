@@ -100,16 +100,7 @@ func appendProperties(dst []byte, p *segments.Properties) []byte {
 
 // appendAffinity appends a text-keyed map of floats, its keys in the encoding's order.
 func appendAffinity(dst []byte, m map[string]float64) []byte {
-	var scratch [32]string
-	keys := scratch[:0]
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, codec.CompareTextKeys)
-	dst = codec.AppendHead(dst, majorMap, uint64(len(keys)))
-	for _, k := range keys {
-		dst = codec.AppendFloat(codec.AppendText(dst, k), m[k])
-	}
+	dst, _ = codec.AppendTextMap(dst, m, func(b []byte, f float64) ([]byte, bool) { return codec.AppendFloat(b, f), true })
 	return dst
 }
 

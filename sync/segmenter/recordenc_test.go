@@ -3,10 +3,8 @@ package segmenter
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"math"
 	"math/rand/v2"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -18,15 +16,7 @@ import (
 // appendRecord and appendEvent write Record, Event and Properties field by field: this fails
 // when one of those types changes, so that their encoders are changed with them.
 func TestAppendRecordLayout(t *testing.T) {
-	layout := func(v any) string {
-		var b strings.Builder
-		rt := reflect.TypeOf(v)
-		for i := range rt.NumField() {
-			f := rt.Field(i)
-			fmt.Fprintf(&b, "%s %s %q\n", f.Name, f.Type, f.Tag.Get("cbor"))
-		}
-		return b.String()
-	}
+	layout := codec.FieldLayout
 	for _, c := range []struct {
 		v    any
 		want string
