@@ -79,6 +79,9 @@ func unpackMoney(b []byte, intern func([]byte) string) (orderMoneyFacts, error) 
 		if n > uint64(len(b)) {
 			return m, errPacked
 		}
+		if n > 0 {
+			*ts = make([]TypeSpend, 0, n)
+		}
 		for range n {
 			t := TypeSpend{Type: r.string()}
 			t.Spend = r.decimal()

@@ -77,6 +77,9 @@ func mergeCluster(packed [][]byte, members []int32, scratch *[]identityRec) (Pro
 	seenEmail := map[string]bool{}
 	seenPhone := map[string]bool{}
 	seenAddr := map[CleanAddress]bool{}
+	if len(ms) > 0 {
+		p.Sources = make([]SourceRef, 0, len(ms)) // one per identity
+	}
 	for _, m := range ms {
 		r := &ids[m]
 		p.Sources = append(p.Sources, r.ref)
