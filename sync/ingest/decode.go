@@ -67,7 +67,7 @@ func readOrder(v []byte, o *profiles.OrderRecord, transient bool) bool {
 // readRecordMap reads a stored record (the codec's version byte, then a map of integer keys
 // 1..maxKey, each at most once), calling field for each key to read its value. It returns
 // false for anything else (another version, another key, trailing bytes, a value field
-// refused by setting r.bad) and for a panic in a value's own decoder: the caller leaves the
+// refused by setting r.Bad) and for a panic in a value's own decoder: the caller leaves the
 // record to the codec, which reads it the same way or gives the error.
 func readRecordMap(v []byte, maxKey uint64, transient bool, field func(r *cborReader, key uint64)) (ok bool) {
 	if len(v) == 0 || v[0] != codec.Version || maxKey > 31 {
@@ -78,32 +78,30 @@ func readRecordMap(v []byte, maxKey uint64, transient bool, field func(r *cborRe
 			ok = false
 		}
 	}()
-	r := cborReader{b: v, i: 1, transient: transient}
-	n, ok := r.head(majorMap)
+	r := cborReader{Cursor: codec.Cursor{B: v, I: 1}, transient: transient}
+	n, ok := r.Head(majorMap)
 	if !ok {
 		return false
 	}
 	var seen uint32
 	for range n {
-		key, ok := r.head(majorUint)
+		key, ok := r.Head(majorUint)
 		if !ok || key == 0 || key > maxKey || seen&(1<<key) != 0 {
 			return false
 		}
 		seen |= 1 << key
 		field(&r, key)
-		if r.bad {
+		if r.Bad {
 			return false
 		}
 	}
-	return r.i == len(r.b)
+	return r.I == len(r.B)
 }
 
-// cborReader reads the CBOR items decodeOrderFast knows; bad is set at the first thing it
-// does not (and the values read are then of no use).
+// cborReader reads the CBOR items decodeOrderFast and decodeCustomerFast know (codec.Cursor:
+// Bad is set at the first thing it does not, and the values read are then of no use).
 type cborReader struct {
-	b   []byte
-	i   int
-	bad bool
+	codec.Cursor
 	// transient: the record is dropped once read (digested), so its texts are not interned.
 	transient bool
 }
@@ -118,81 +116,49 @@ func (r *cborReader) shared(s string) string {
 	return intern(s)
 }
 
-// head reads an item head of major type m with a definite argument.
-func (r *cborReader) head(m byte) (uint64, bool) {
-	if r.bad {
-		return 0, false
-	}
-	n, next, _, ok := codec.ReadHead(r.b, r.i, m)
-	if !ok {
-		r.bad = true
-		return 0, false
-	}
-	r.i = next
-	return n, true
-}
-
-func (r *cborReader) bytesOf(m byte) []byte {
-	n, ok := r.head(m)
-	if !ok || n > uint64(len(r.b)-r.i) {
-		r.bad = true
-		return nil
-	}
-	r.i += int(n)
-	return r.b[r.i-int(n) : r.i]
-}
-
 func (r *cborReader) text() string {
-	b := r.bytesOf(majorText)
+	b := r.Bytes(majorText)
 	if !utf8.Valid(b) {
-		r.bad = true
+		r.Bad = true
 		return ""
 	}
 	return string(b)
 }
 
-func (r *cborReader) null() bool {
-	if r.i < len(r.b) && r.b[r.i] == cborNull {
-		r.i++
-		return true
-	}
-	return false
-}
-
 func (r *cborReader) time() time.Time {
-	if r.null() {
+	if r.Null() {
 		return time.Time{}
 	}
 	s := r.text()
-	if r.bad {
+	if r.Bad {
 		return time.Time{}
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		r.bad = true
+		r.Bad = true
 	}
 	return t
 }
 
 func (r *cborReader) decimal() decimal.Decimal {
 	var d decimal.Decimal
-	b := r.bytesOf(majorBytes)
+	b := r.Bytes(majorBytes)
 	// UnmarshalBinary slices a 4-byte exponent off without checking the length.
-	if r.bad || len(b) < 4 || d.UnmarshalBinary(b) != nil {
-		r.bad = true
+	if r.Bad || len(b) < 4 || d.UnmarshalBinary(b) != nil {
+		r.Bad = true
 	}
 	return d
 }
 
 func (r *cborReader) int() int {
-	neg := r.i < len(r.b) && r.b[r.i]>>5 == majorNegInt
+	neg := r.I < len(r.B) && r.B[r.I]>>5 == majorNegInt
 	m := byte(majorUint)
 	if neg {
 		m = majorNegInt
 	}
-	n, ok := r.head(m)
+	n, ok := r.Head(m)
 	if !ok || n > 1<<62 {
-		r.bad = true
+		r.Bad = true
 		return 0
 	}
 	if neg {
@@ -204,9 +170,9 @@ func (r *cborReader) int() int {
 // lines reads order lines as decodeLeanOrder keeps them: types and vendors interned, titles,
 // SKUs and product ids skipped.
 func (r *cborReader) lines() []profiles.LineItem {
-	n, ok := r.head(majorArray)
-	if !ok || n > codecMaxArray || n > uint64(len(r.b)-r.i) {
-		r.bad = true
+	n, ok := r.Head(majorArray)
+	if !ok || n > codecMaxArray || n > uint64(len(r.B)-r.I) {
+		r.Bad = true
 		return nil
 	}
 	if n == 0 {
@@ -215,18 +181,18 @@ func (r *cborReader) lines() []profiles.LineItem {
 	out := make([]profiles.LineItem, n)
 	for i := range out {
 		l := &out[i]
-		m, ok := r.head(majorMap)
+		m, ok := r.Head(majorMap)
 		var seen uint32
 		for range m {
-			key, kok := r.head(majorUint)
+			key, kok := r.Head(majorUint)
 			if !ok || !kok || key == 0 || key > 7 || seen&(1<<key) != 0 {
-				r.bad = true
+				r.Bad = true
 				return nil
 			}
 			seen |= 1 << key
 			switch key {
 			case 1, 2, 3: // skipped, as the codec skips fields it does not decode (unchecked)
-				r.bytesOf(majorText)
+				r.Bytes(majorText)
 			case 4:
 				l.ProductType = r.shared(r.text())
 			case 5:
@@ -236,7 +202,7 @@ func (r *cborReader) lines() []profiles.LineItem {
 			case 7:
 				l.Price = r.decimal()
 			}
-			if r.bad {
+			if r.Bad {
 				return nil
 			}
 		}
@@ -245,12 +211,12 @@ func (r *cborReader) lines() []profiles.LineItem {
 }
 
 func (r *cborReader) address(a *profiles.Address) {
-	n, ok := r.head(majorMap)
+	n, ok := r.Head(majorMap)
 	var seen uint32
 	for range n {
-		key, kok := r.head(majorUint)
+		key, kok := r.Head(majorUint)
 		if !ok || !kok || key == 0 || key > 10 || seen&(1<<key) != 0 {
-			r.bad = true
+			r.Bad = true
 			return
 		}
 		seen |= 1 << key
@@ -281,16 +247,16 @@ func (r *cborReader) address(a *profiles.Address) {
 }
 
 func (r *cborReader) shop() *profiles.ShopMoney {
-	if r.null() {
+	if r.Null() {
 		return nil
 	}
-	n, ok := r.head(majorMap)
+	n, ok := r.Head(majorMap)
 	s := &profiles.ShopMoney{}
 	var seen uint32
 	for range n {
-		key, kok := r.head(majorUint)
+		key, kok := r.Head(majorUint)
 		if !ok || !kok || key == 0 || key > 3 || seen&(1<<key) != 0 {
-			r.bad = true
+			r.Bad = true
 			return nil
 		}
 		seen |= 1 << key
@@ -352,9 +318,9 @@ func readCustomer(v []byte, c *profiles.CustomerRecord, transient bool) bool {
 // defaultAddress reads a list of addresses and keeps the first (as decodeLeanCustomer does);
 // nil for none.
 func (r *cborReader) defaultAddress() []profiles.Address {
-	n, ok := r.head(majorArray)
-	if !ok || n > codecMaxArray || n > uint64(len(r.b)-r.i) {
-		r.bad = true
+	n, ok := r.Head(majorArray)
+	if !ok || n > codecMaxArray || n > uint64(len(r.B)-r.I) {
+		r.Bad = true
 		return nil
 	}
 	if n == 0 {
@@ -366,19 +332,19 @@ func (r *cborReader) defaultAddress() []profiles.Address {
 		rest = profiles.Address{}
 		r.address(&rest)
 	}
-	if r.bad {
+	if r.Bad {
 		return nil
 	}
 	return []profiles.Address{first}
 }
 
 func (r *cborReader) consent(c *profiles.Consent) {
-	n, ok := r.head(majorMap)
+	n, ok := r.Head(majorMap)
 	var seen uint32
 	for range n {
-		key, kok := r.head(majorUint)
+		key, kok := r.Head(majorUint)
 		if !ok || !kok || key == 0 || key > 3 || seen&(1<<key) != 0 {
-			r.bad = true
+			r.Bad = true
 			return
 		}
 		seen |= 1 << key
@@ -390,7 +356,7 @@ func (r *cborReader) consent(c *profiles.Consent) {
 		case 3:
 			c.UpdatedAt = r.time()
 		}
-		if r.bad {
+		if r.Bad {
 			return
 		}
 	}
@@ -398,9 +364,9 @@ func (r *cborReader) consent(c *profiles.Consent) {
 
 // tags reads a list of text, interned; nil for none.
 func (r *cborReader) tags() []string {
-	n, ok := r.head(majorArray)
-	if !ok || n > codecMaxArray || n > uint64(len(r.b)-r.i) {
-		r.bad = true
+	n, ok := r.Head(majorArray)
+	if !ok || n > codecMaxArray || n > uint64(len(r.B)-r.I) {
+		r.Bad = true
 		return nil
 	}
 	if n == 0 {
@@ -409,7 +375,7 @@ func (r *cborReader) tags() []string {
 	out := make([]string, n)
 	for i := range out {
 		out[i] = r.shared(r.text())
-		if r.bad {
+		if r.Bad {
 			return nil
 		}
 	}
@@ -418,10 +384,10 @@ func (r *cborReader) tags() []string {
 
 // bool reads a CBOR true or false.
 func (r *cborReader) bool() bool {
-	if r.i < len(r.b) && (r.b[r.i] == cborTrue || r.b[r.i] == cborFalse) {
-		r.i++
-		return r.b[r.i-1] == cborTrue
+	if r.I < len(r.B) && (r.B[r.I] == cborTrue || r.B[r.I] == cborFalse) {
+		r.I++
+		return r.B[r.I-1] == cborTrue
 	}
-	r.bad = true
+	r.Bad = true
 	return false
 }

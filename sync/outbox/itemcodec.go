@@ -160,15 +160,15 @@ func (d *itemDecoder) decode(b []byte, it *Item) bool {
 	if len(b) == 0 || b[0] != codec.Version {
 		return false
 	}
-	r := cborReader{b: b, i: 1}
-	n, ok := r.head(cborMap)
+	r := cborReader{Cursor: codec.Cursor{B: b, I: 1}}
+	n, ok := r.Head(cborMap)
 	if !ok || n > lastField {
 		return false
 	}
 	*it = Item{}
 	prev := uint64(0)
 	for range n {
-		key, ok := r.head(cborUint)
+		key, ok := r.Head(cborUint)
 		if !ok || key <= prev || key > lastField { // deterministic: ascending, no repeats
 			return false
 		}
@@ -177,7 +177,7 @@ func (d *itemDecoder) decode(b []byte, it *Item) bool {
 			return false
 		}
 	}
-	return !r.bad && r.i == len(r.b)
+	return !r.Bad && r.I == len(r.B)
 }
 
 // field reads the value of one key into *it.
@@ -202,23 +202,23 @@ func (d *itemDecoder) field(r *cborReader, key uint64, it *Item) bool {
 	case fieldLastAttempt:
 		it.LastAttempt = d.time(r)
 	case fieldSeq:
-		it.Seq, _ = r.head(cborUint)
+		it.Seq, _ = r.Head(cborUint)
 	case fieldRev:
-		it.Rev, _ = r.head(cborUint)
+		it.Rev, _ = r.Head(cborUint)
 	case fieldReplaced:
 		it.Replaced = r.int()
 	}
-	return !r.bad
+	return !r.Bad
 }
 
 // time reads a time written by the codec: null (the zero time) or RFC 3339 text, parsed as
 // the codec parses it.
 func (d *itemDecoder) time(r *cborReader) time.Time {
-	if r.null() {
+	if r.Null() {
 		return time.Time{}
 	}
-	raw := r.bytesOf(cborText)
-	if r.bad {
+	raw := r.Bytes(cborText)
+	if r.Bad {
 		return time.Time{}
 	}
 	if d.lastText != "" && string(raw) == d.lastText {
@@ -226,71 +226,35 @@ func (d *itemDecoder) time(r *cborReader) time.Time {
 	}
 	t, err := time.Parse(time.RFC3339, string(raw))
 	if err != nil {
-		r.bad = true
+		r.Bad = true
 		return time.Time{}
 	}
 	d.lastText, d.lastTime = string(raw), t
 	return t
 }
 
-// cborReader reads the definite-length items the Item encoding uses. Any other item, or
-// running out of input, sets bad; reads after that return zero values.
+// cborReader reads the definite-length items the Item encoding uses (codec.Cursor: any
+// other item, or running out of input, sets Bad).
 type cborReader struct {
-	b   []byte
-	i   int
-	bad bool
-}
-
-// head reads an item head of major type m with its argument.
-func (r *cborReader) head(m byte) (uint64, bool) {
-	if r.bad {
-		return 0, false
-	}
-	n, next, _, ok := codec.ReadHead(r.b, r.i, m)
-	if !ok {
-		r.bad = true
-		return 0, false
-	}
-	r.i = next
-	return n, true
-}
-
-// bytesOf reads a byte or text string's content (not copied).
-func (r *cborReader) bytesOf(m byte) []byte {
-	n, ok := r.head(m)
-	if !ok || n > uint64(len(r.b)-r.i) {
-		r.bad = true
-		return nil
-	}
-	r.i += int(n)
-	return r.b[r.i-int(n) : r.i]
+	codec.Cursor
 }
 
 // text reads a UTF-8 text string (the codec refuses any other).
 func (r *cborReader) text() string {
-	s := r.bytesOf(cborText)
-	if !r.bad && !utf8.Valid(s) {
-		r.bad = true
+	s := r.Bytes(cborText)
+	if !r.Bad && !utf8.Valid(s) {
+		r.Bad = true
 	}
 	return string(s)
 }
 
-// null reads a null if one is next.
-func (r *cborReader) null() bool {
-	if !r.bad && r.i < len(r.b) && r.b[r.i] == cborNull {
-		r.i++
-		return true
-	}
-	return false
-}
-
 // nullableBytes reads a byte string (copied; empty but not nil when empty) or null (nil).
 func (r *cborReader) nullableBytes() []byte {
-	if r.null() {
+	if r.Null() {
 		return nil
 	}
-	b := r.bytesOf(cborBytes)
-	if r.bad {
+	b := r.Bytes(cborBytes)
+	if r.Bad {
 		return nil
 	}
 	return append(make([]byte, 0, len(b)), b...)
@@ -298,18 +262,18 @@ func (r *cborReader) nullableBytes() []byte {
 
 // int reads an integer that fits an int.
 func (r *cborReader) int() int {
-	if r.bad || r.i >= len(r.b) {
-		r.bad = true
+	if r.Bad || r.I >= len(r.B) {
+		r.Bad = true
 		return 0
 	}
-	major := r.b[r.i] >> 5
+	major := r.B[r.I] >> 5
 	if major != cborUint && major != cborNeg {
-		r.bad = true
+		r.Bad = true
 		return 0
 	}
-	n, _ := r.head(major)
+	n, _ := r.Head(major)
 	if n > math.MaxInt {
-		r.bad = true
+		r.Bad = true
 		return 0
 	}
 	if major == cborNeg {

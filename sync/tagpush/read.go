@@ -84,9 +84,9 @@ func (l *tagLists) ofRecord(v []byte) ([]string, error) {
 		return tags, nil
 	}
 	var segments [][]byte
-	r := cborReader{b: raw}
-	if !r.null() {
-		n, _ := r.head(cborArray) // leadingTextList read it: an array of n texts
+	r := cborReader{Cursor: codec.Cursor{B: raw}}
+	if !r.Null() {
+		n, _ := r.Head(cborArray) // leadingTextList read it: an array of n texts
 		for range n {
 			segments = append(segments, r.text())
 		}
@@ -282,24 +282,24 @@ func profileSources(v []byte, refs []sourceRef) ([]byte, []sourceRef, error) {
 // whose first keys are 1 (the id, text) and 2 (the sources: null, or an array of maps of
 // keys 1, 2 and 3 holding text). False for anything else.
 func readProfileSources(v []byte, refs []sourceRef) ([]byte, []sourceRef, bool) {
-	r := cborReader{b: v, i: 1}
+	r := cborReader{Cursor: codec.Cursor{B: v, I: 1}}
 	if len(v) == 0 || v[0] != codec.Version {
 		return nil, nil, false
 	}
-	if n, ok := r.head(cborMap); !ok || n < 2 {
+	if n, ok := r.Head(cborMap); !ok || n < 2 {
 		return nil, nil, false
 	}
-	if key, _ := r.head(cborUint); key != 1 {
+	if key, _ := r.Head(cborUint); key != 1 {
 		return nil, nil, false
 	}
 	id := r.text()
-	if key, _ := r.head(cborUint); key != 2 || r.bad {
+	if key, _ := r.Head(cborUint); key != 2 || r.Bad {
 		return nil, nil, false
 	}
-	if r.null() {
+	if r.Null() {
 		return id, refs, true
 	}
-	n, ok := r.head(cborArray)
+	n, ok := r.Head(cborArray)
 	if !ok || n > uint64(len(v)) { // each source takes bytes: a larger count is damage
 		return nil, nil, false
 	}
@@ -310,22 +310,22 @@ func readProfileSources(v []byte, refs []sourceRef) ([]byte, []sourceRef, bool) 
 		}
 		refs = append(refs, ref)
 	}
-	return id, refs, !r.bad
+	return id, refs, !r.Bad
 }
 
 // sourceRef reads one source: a map of keys 1 (store), 2 (kind) and 3 (id), in that order.
 func (r *cborReader) sourceRef() (sourceRef, bool) {
 	var ref sourceRef
-	if n, _ := r.head(cborMap); n != 3 {
+	if n, _ := r.Head(cborMap); n != 3 {
 		return ref, false
 	}
 	for key, field := range []*[]byte{&ref.store, &ref.kind, &ref.id} {
-		if k, _ := r.head(cborUint); k != uint64(key+1) {
+		if k, _ := r.Head(cborUint); k != uint64(key+1) {
 			return ref, false
 		}
 		*field = r.text()
 	}
-	return ref, !r.bad
+	return ref, !r.Bad
 }
 
 // leadingTextList returns the raw CBOR of a record's field 1 when it is the first key of the
@@ -334,18 +334,18 @@ func leadingTextList(v []byte) ([]byte, bool) {
 	if len(v) == 0 || v[0] != codec.Version {
 		return nil, false
 	}
-	r := cborReader{b: v, i: 1}
-	if n, ok := r.head(cborMap); !ok || n == 0 {
+	r := cborReader{Cursor: codec.Cursor{B: v, I: 1}}
+	if n, ok := r.Head(cborMap); !ok || n == 0 {
 		return nil, false
 	}
-	if k, _ := r.head(cborUint); k != 1 || r.bad {
+	if k, _ := r.Head(cborUint); k != 1 || r.Bad {
 		return nil, false
 	}
-	start := r.i
+	start := r.I
 	if !r.skipTextArray() {
 		return nil, false
 	}
-	return v[start:r.i], true
+	return v[start:r.I], true
 }
 
 // CBOR major types and the null simple value.
@@ -357,64 +357,36 @@ const (
 	cborNull  byte = 0xf6
 )
 
-// cborReader reads the definite-length items of the records above. Any other item, or
-// running out of input, sets bad; reads after that return zero values.
+// cborReader reads the definite-length items of the records above (codec.Cursor: any other
+// item, or running out of input, sets Bad).
 type cborReader struct {
-	b   []byte
-	i   int
-	bad bool
-}
-
-// head reads an item head of major type m with its argument.
-func (r *cborReader) head(m byte) (uint64, bool) {
-	if r.bad {
-		return 0, false
-	}
-	n, next, _, ok := codec.ReadHead(r.b, r.i, m)
-	if !ok {
-		r.bad = true
-		return 0, false
-	}
-	r.i = next
-	return n, true
+	codec.Cursor
 }
 
 // text reads a UTF-8 text string (the codec refuses any other), not copied.
 func (r *cborReader) text() []byte {
-	n, ok := r.head(cborText)
-	if !ok || n > uint64(len(r.b)-r.i) {
-		r.bad = true
+	s := r.Bytes(cborText)
+	if r.Bad {
 		return nil
 	}
-	s := r.b[r.i : r.i+int(n)]
-	r.i += int(n)
 	if !utf8.Valid(s) {
-		r.bad = true
+		r.Bad = true
 		return nil
 	}
 	return s
 }
 
-// null reads a null if one is next.
-func (r *cborReader) null() bool {
-	if !r.bad && r.i < len(r.b) && r.b[r.i] == cborNull {
-		r.i++
-		return true
-	}
-	return false
-}
-
 // skipTextArray reads a null or an array of text strings.
 func (r *cborReader) skipTextArray() bool {
-	if r.null() {
+	if r.Null() {
 		return true
 	}
-	n, ok := r.head(cborArray)
-	if !ok || n > uint64(len(r.b)) {
+	n, ok := r.Head(cborArray)
+	if !ok || n > uint64(len(r.B)) {
 		return false
 	}
 	for range n {
 		r.text()
 	}
-	return !r.bad
+	return !r.Bad
 }
