@@ -601,8 +601,13 @@ func sortFunc[T any](s []T, cmp func(a, b *T) int) {
 		idx[i] = i
 	}
 	slices.SortFunc(idx, func(a, b int) int { return cmp(&s[a], &s[b]) })
-	// Position i takes s[idx[i]]: walk each cycle of the permutation in place (a copy of s
-	// would be hundreds of megabytes for a large store's orders).
+	permute(s, idx)
+}
+
+// permute moves s[idx[i]] to position i for every i, idx being a permutation of s's
+// positions (left as the identity), walking each cycle of it in place: a copy of s would be
+// hundreds of megabytes for a large store's orders.
+func permute[T any](s []T, idx []int) {
 	for i := range idx {
 		if idx[i] == i {
 			continue

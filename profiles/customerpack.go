@@ -1,10 +1,14 @@
 package profiles
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
 	"strings"
+
+	"github.com/cohortd/cohortd/internal/parallel"
 )
 
 // A rebuild reads every customer record before the orders, and holds them until their
@@ -44,15 +48,57 @@ func (p *CustomerPacker) Put(i int, c *CustomerRecord) error {
 	if i < 0 || i >= len(p.packs) {
 		return fmt.Errorf("profiles: customer slot %d of %d", i, len(p.packs))
 	}
-	var scratch [1024]byte
-	store, at, err := p.arena.add(c.Store, packCustomer(scratch[:0], c))
+	pc, err := p.Pack(c)
 	if err != nil {
 		return err
 	}
+	p.packs[i] = pc.pack
+	return nil
+}
+
+// PackedCustomer is a customer packed into a CustomerPacker's records (Pack) but given no
+// slot yet (Append).
+type PackedCustomer struct{ pack customerPack }
+
+// Pack packs customer c into p's records without giving it a slot: a reader that does not
+// know how many customers will come packs them as they come, on any goroutine, and appends
+// those it keeps. Safe for concurrent use.
+func (p *CustomerPacker) Pack(c *CustomerRecord) (PackedCustomer, error) {
+	var scratch [1024]byte
+	store, at, err := p.arena.add(c.Store, packCustomer(scratch[:0], c))
+	if err != nil {
+		return PackedCustomer{}, err
+	}
 	complete := c.Deleted || c.FirstName != "" && c.LastName != "" && c.Email != "" && c.Phone != "" &&
 		len(c.Addresses) > 0 && !c.Addresses[0].IsZero()
-	p.packs[i] = customerPack{at: at, store: store, deleted: c.Deleted, complete: complete, set: true}
-	return nil
+	return PackedCustomer{customerPack{at: at, store: store, deleted: c.Deleted, complete: complete, set: true}}, nil
+}
+
+// Append gives a customer Pack packed (by this packer) the next slot. Not safe for
+// concurrent use with itself, Put or Latest.
+func (p *CustomerPacker) Append(pc PackedCustomer) { p.packs = append(p.packs, pc.pack) }
+
+// Latest keeps, of the slots whose customers have the same key (store and id), the last
+// one, and puts the slots in key order. A reader that appended every version of a record it
+// stored, newest-wins, is left with the versions stored.
+func (p *CustomerPacker) Latest() {
+	idx := make([]int32, len(p.packs))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	stores := p.arena.stores
+	parallel.SortFunc(idx, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(stores[p.packs[a].store], stores[p.packs[b].store]),
+			bytes.Compare(p.id(int(a)), p.id(int(b))), cmp.Compare(a, b))
+	})
+	packs := make([]customerPack, 0, len(idx))
+	for k, i := range idx {
+		if k+1 < len(idx) && p.sameKey(int(i), int(idx[k+1])) {
+			continue // a later version follows
+		}
+		packs = append(packs, p.packs[i])
+	}
+	p.packs = packs
 }
 
 // index makes the lookup of customers by key, once every slot is set.

@@ -1,10 +1,13 @@
 package profiles
 
 import (
+	"fmt"
 	"hash/maphash"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // A packed customer unpacks to what Build reads of it: every field, the default address only.
@@ -85,5 +88,59 @@ func TestCustomerPackerComplete(t *testing.T) {
 	}
 	if err := p.Put(2, &CustomerRecord{}); err == nil {
 		t.Fatal("a slot out of range was accepted")
+	}
+}
+
+// Customers packed as they come and appended in the order stored keep, after Latest, one
+// slot per key (the last appended) in key order; orders digested the same way likewise.
+func TestLatestKeepsTheLastVersionInKeyOrder(t *testing.T) {
+	p := NewCustomerPacker(0)
+	for _, c := range []CustomerRecord{{Store: "s", ID: "2", Email: "old@x.org"}, {Store: "s", ID: "1"},
+		{Store: "r", ID: "9"}, {Store: "s", ID: "2", Email: "new@x.org"}} {
+		pc, err := p.Pack(&c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Append(pc)
+	}
+	p.Latest()
+	var got []string
+	for i := range p.packs {
+		c, err := p.unpack(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, c.Store+"/"+c.ID+"/"+c.Email)
+	}
+	if want := []string{"r/9/", "s/1/", "s/2/new@x.org"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("customers %v, want %v", got, want)
+	}
+
+	d, err := p.OrderDigester(BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := func(id string, total int64) OrderFacts {
+		return d.Digest(&OrderRecord{Store: "s", ID: id, CustomerID: "1", Currency: "USD",
+			CreatedAt: time.Date(2024, 1, int(total), 0, 0, 0, 0, time.UTC), Total: decimal.NewFromInt(total)})
+	}
+	ids := func(fs []OrderFacts) (out []string) {
+		for i := range fs {
+			r, err := d.arena.record(&fs[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%s@%d", r.id, time.Unix(fs[i].created, 0).UTC().Day()))
+		}
+		return out
+	}
+	// Without a second version the slice is sorted in place; with one, the last stays.
+	unique := d.Latest([]OrderFacts{digest("b", 1), digest("a", 2), digest("c", 3)})
+	if want := []string{"a@2", "b@1", "c@3"}; !reflect.DeepEqual(ids(unique), want) {
+		t.Errorf("orders %v, want %v", ids(unique), want)
+	}
+	twice := d.Latest([]OrderFacts{digest("b", 1), digest("a", 2), digest("b", 4), digest("a", 5), digest("b", 6)})
+	if want := []string{"a@5", "b@6"}; !reflect.DeepEqual(ids(twice), want) {
+		t.Errorf("orders %v, want %v", ids(twice), want)
 	}
 }

@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/cohortd/cohortd/internal/parallel"
 	"github.com/cohortd/cohortd/profiles/identity"
 	"github.com/cohortd/cohortd/profiles/normalize"
 )
@@ -154,6 +156,40 @@ func (d *OrderDigester) Digest(o *OrderRecord) OrderFacts {
 		d.fail(err)
 	}
 	return f
+}
+
+// Latest keeps, of the orders with the same store and id, the last one in the slice, and
+// returns them sorted by store and id (reusing orders' array). A reader that digests every
+// version of an order it stored, newest-wins, and appends them in the order they were stored
+// is left with the versions stored.
+func (d *OrderDigester) Latest(orders []OrderFacts) []OrderFacts {
+	a := d.arena
+	idx := make([]int, len(orders))
+	for i := range idx {
+		idx[i] = i
+	}
+	parallel.SortFunc(idx, func(x, y int) int {
+		fx, fy := &orders[x], &orders[y]
+		return cmp.Or(cmp.Compare(a.stores[fx.store], a.stores[fy.store]), bytes.Compare(a.id(fx), a.id(fy)), cmp.Compare(x, y))
+	})
+	keep := idx[:0]
+	for k, i := range idx {
+		if k+1 < len(idx) {
+			if j := idx[k+1]; orders[i].store == orders[j].store && bytes.Equal(a.id(&orders[i]), a.id(&orders[j])) {
+				continue // a later version follows
+			}
+		}
+		keep = append(keep, i)
+	}
+	if len(keep) == len(orders) {
+		permute(orders, keep)
+		return orders
+	}
+	out := make([]OrderFacts, len(keep))
+	for k, i := range keep {
+		out[k] = orders[i]
+	}
+	return out
 }
 
 // fail records the first error of a Digest, for Digested to return.

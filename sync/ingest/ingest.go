@@ -78,6 +78,9 @@ type Writer struct {
 	// page overlap, an order updated while being paged) replaces the first when at least as
 	// new, instead of adding its lines again.
 	ReplaceOrders bool
+	// Digests, set before the first record, keeps the digest of every record the run stores
+	// (records added through its Encode) for RebuildDigests.
+	Digests *Digests
 
 	customers map[string]*profiles.CustomerRecord // kept records by key
 	orders    map[string]*profiles.OrderRecord
@@ -105,6 +108,7 @@ type pending struct {
 	updated time.Time
 	value   any    // *profiles.CustomerRecord or *profiles.OrderRecord
 	data    []byte // value encoded
+	digest  recordDigest
 }
 
 type commitJob struct {
@@ -277,10 +281,21 @@ func (w *Writer) commit(ctx context.Context, batch []pending, cursor *cursorPut)
 		orders    map[string]*profiles.OrderRecord // with Keep: what the transaction stores
 	)
 	fresh := false
+	var (
+		digested      []recordDigest // with Digests: the digests of the records stored
+		digestedFresh bool
+	)
 	err := w.st.Update(ctx, func(tx *store.Tx) error {
 		seen = map[string]bool{}
 		customers, orders = map[string]*profiles.CustomerRecord{}, map[string]*profiles.OrderRecord{}
 		written, stale, joined = 0, 0, 0
+		if w.Digests != nil {
+			digested = make([]recordDigest, 0, len(batch))
+			var err error
+			if digestedFresh, err = w.Digests.begin(tx); err != nil {
+				return err
+			}
+		}
 		if w.Keep && w.commits == 0 {
 			fresh = true
 			if err := tx.ForEachPrefix(store.SourceRecords, nil, func(_, _ []byte) error {
@@ -314,6 +329,7 @@ func (w *Writer) commit(ctx context.Context, batch []pending, cursor *cursorPut)
 					return fmt.Errorf("encode %s: %w", p.key, err)
 				}
 				p.data = data
+				p.digest = recordDigest{} // the joined order's is not this part's
 				w.joinUndecodable = w.joinUndecodable || enc.undecodable
 				joined++
 			case old != nil && isNewer(old, p.key, p.updated):
@@ -322,6 +338,9 @@ func (w *Writer) commit(ctx context.Context, batch []pending, cursor *cursorPut)
 			}
 			if isOrder {
 				seen[key] = true
+			}
+			if w.Digests != nil {
+				digested = append(digested, p.digest)
 			}
 			if w.Keep {
 				switch v := p.value.(type) {
@@ -346,6 +365,9 @@ func (w *Writer) commit(ctx context.Context, batch []pending, cursor *cursorPut)
 	})
 	if err != nil {
 		return fmt.Errorf("ingest: store %d records: %w", len(batch), err)
+	}
+	if w.Digests != nil {
+		w.Digests.committed(digestedFresh, digested)
 	}
 	for k := range seen {
 		w.seen[k] = true

@@ -95,6 +95,13 @@ func (s *Syncer) saveCheckpoint(ctx context.Context, cp checkpoint) error {
 // done, it sets the poll cursors to its start (polls then re-read what changed during it) and
 // is not repeated: Reconcile decides when a store needs reading again.
 func (s *Syncer) Backfill(ctx context.Context) (BackfillReport, error) {
+	return s.BackfillDigests(ctx, nil)
+}
+
+// BackfillDigests is Backfill, keeping in d (when not nil) the digest of every record it
+// stores, for ingest.RebuildDigests: the caller runs nothing else that writes records until
+// that rebuild (not the daemon: its polls and webhooks write alongside).
+func (s *Syncer) BackfillDigests(ctx context.Context, d *ingest.Digests) (BackfillReport, error) {
 	start := time.Now()
 	var rep BackfillReport
 	cp, err := s.loadCheckpoint()
@@ -114,9 +121,9 @@ func (s *Syncer) Backfill(ctx context.Context) (BackfillReport, error) {
 	for cp.Phase != phaseDone {
 		var pr PhaseReport
 		if s.opts.Store.Backfill == config.BackfillPages {
-			pr, err = s.pagesPhase(ctx, &cp)
+			pr, err = s.pagesPhase(ctx, &cp, d)
 		} else {
-			pr, err = s.bulkPhase(ctx, &cp)
+			pr, err = s.bulkPhase(ctx, &cp, d)
 		}
 		rep.Phases = append(rep.Phases, pr)
 		if err != nil {
@@ -128,6 +135,10 @@ func (s *Syncer) Backfill(ctx context.Context) (BackfillReport, error) {
 		next := phaseOrders
 		if cp.Phase == phaseOrders {
 			next = phaseDone
+		} else if d != nil {
+			if err := d.CustomersDone(); err != nil {
+				return rep, err
+			}
 		}
 		cp = checkpoint{Phase: next, Started: cp.Started}
 		if next == phaseDone {
@@ -166,8 +177,15 @@ func (s *Syncer) newWriter() *ingest.Writer {
 	return w
 }
 
+// backfillWriter returns a Writer for a backfill phase, keeping digests in d (if not nil).
+func (s *Syncer) backfillWriter(d *ingest.Digests) *ingest.Writer {
+	w := s.newWriter()
+	w.Digests = d
+	return w
+}
+
 // bulkPhase runs (or resumes) the bulk query of cp.Phase and stores its records.
-func (s *Syncer) bulkPhase(ctx context.Context, cp *checkpoint) (pr PhaseReport, err error) {
+func (s *Syncer) bulkPhase(ctx context.Context, cp *checkpoint, digests *ingest.Digests) (pr PhaseReport, err error) {
 	pr = PhaseReport{Phase: cp.Phase, Mode: config.BackfillBulk, Resumed: cp.OpID != ""}
 	template := shopify.BulkCustomers
 	if cp.Phase == phaseOrders {
@@ -205,21 +223,15 @@ func (s *Syncer) bulkPhase(ctx context.Context, cp *checkpoint) (pr PhaseReport,
 	readStart := time.Now()
 	defer func() { pr.Read = time.Since(readStart) }()
 	pr.Expected = int64(op.ObjectCount)
-	w := s.newWriter()
+	w := s.backfillWriter(digests)
+	encode := recordEncoder(digests)
 	rows := cp.Rows
 	// Roots are decoded on every core and stored in order with their checkpoints: a root
 	// DownloadBulk saw accepted is stored (or the phase fails), so a resumed download loses
 	// nothing.
 	pipe := startDecodePipe(func(r shopify.Root) decodedNode {
 		d := s.decodeNode(cp.Phase, r.Object, r.Children)
-		if d.err == nil {
-			var rec any = &d.order
-			if cp.Phase == phaseCustomers {
-				rec = &d.customer
-			}
-			e, err := ingest.Encode(rec)
-			d.encoded, d.encErr = &e, err
-		}
+		d.encode(cp.Phase, encode)
 		return d
 	}, func(r shopify.Root, d decodedNode) error {
 		rows++
@@ -244,6 +256,28 @@ func (s *Syncer) bulkPhase(ctx context.Context, cp *checkpoint) (pr PhaseReport,
 		return pr, fmt.Errorf("shopifysync: %s: bulk %s download: %w", s.id, cp.Phase, err)
 	}
 	return pr, nil
+}
+
+// recordEncoder returns the encoder of a backfill's records: ingest.Encode, or d's when
+// keeping digests.
+func recordEncoder(d *ingest.Digests) func(any) (ingest.Encoded, error) {
+	if d != nil {
+		return d.Encode
+	}
+	return ingest.Encode
+}
+
+// encode encodes the record decoded (if it was) with encode.
+func (d *decodedNode) encode(phase string, encode func(any) (ingest.Encoded, error)) {
+	if d.err != nil {
+		return
+	}
+	var rec any = &d.order
+	if phase == phaseCustomers || phase == pollCustomers {
+		rec = &d.customer
+	}
+	e, err := encode(rec)
+	d.encoded, d.encErr = &e, err
 }
 
 // addNode decodes one customer or order node and queues it.
@@ -304,7 +338,7 @@ func add(ctx context.Context, w *ingest.Writer, d decodedNode, addRec func() err
 
 // pagesPhase reads cp.Phase with paginated queries, committing the page cursor with each
 // page's records.
-func (s *Syncer) pagesPhase(ctx context.Context, cp *checkpoint) (PhaseReport, error) {
+func (s *Syncer) pagesPhase(ctx context.Context, cp *checkpoint, digests *ingest.Digests) (PhaseReport, error) {
 	pr := PhaseReport{Phase: cp.Phase, Mode: config.BackfillPages, Resumed: cp.After != ""}
 	if counts, err := s.opts.Client.Counts(ctx, "", ""); err == nil {
 		pr.Expected = counts.Customers.Count
@@ -312,7 +346,8 @@ func (s *Syncer) pagesPhase(ctx context.Context, cp *checkpoint) (PhaseReport, e
 			pr.Expected = counts.Orders.Count
 		}
 	}
-	w := s.newWriter()
+	w := s.backfillWriter(digests)
+	encode := recordEncoder(digests)
 	after := cp.After
 	for {
 		page, err := s.page(ctx, cp.Phase, "", after)
@@ -322,7 +357,9 @@ func (s *Syncer) pagesPhase(ctx context.Context, cp *checkpoint) (PhaseReport, e
 		}
 		for _, n := range page.Nodes {
 			pr.Received++
-			if err := s.addNode(ctx, w, cp.Phase, n, nil, pr.Received, &pr); err != nil {
+			d := s.decodeNode(cp.Phase, n, nil)
+			d.encode(cp.Phase, encode)
+			if err := s.addDecoded(ctx, w, cp.Phase, d, pr.Received, &pr); err != nil {
 				_ = w.Flush(ctx)
 				return pr, err
 			}
