@@ -50,6 +50,10 @@ func (e *encoder) encode(v any) ([]byte, error) {
 	case *profiles.OrderRecord:
 		return e.encodeOrder(r)
 	case *profiles.CustomerRecord:
+		if data, ok := e.appendCustomer(e.buf[:0], r); ok {
+			e.buf = data
+			return bytes.Clone(data), nil
+		}
 		return e.marshal(*r, new(profiles.CustomerRecord))
 	}
 	return codec.Marshal(v)
@@ -175,6 +179,92 @@ func (e *encoder) appendOrder(dst []byte, o *profiles.OrderRecord) (_ []byte, ok
 		if dst, ok = e.appendDecimal(append(dst, 3), o.Shop.Refunded, o.Shop.Refunded.IsZero()); !ok {
 			return nil, false
 		}
+	}
+	dst[head] = majorMap<<5 | byte(n)
+	return dst, true
+}
+
+// appendCustomer appends codec.Marshal(*c) to dst as appendOrder does for an order (ok
+// false: leave it to codec.Marshal), noting in undecodable what codec.Unmarshal would refuse.
+// It must follow profiles.CustomerRecord and Consent field for field:
+// TestAppendCustomerLayout fails when one of them changes, and
+// TestAppendCustomerMatchesCodec compares the bytes with codec.Marshal's.
+func (e *encoder) appendCustomer(dst []byte, c *profiles.CustomerRecord) (_ []byte, ok bool) {
+	dst = append(dst, codec.Version)
+	head := len(dst)
+	dst = append(dst, 0) // map head, set below: at most 14 entries, one byte
+	n := 0
+	text := func(key byte, s string, omitEmpty bool) {
+		if s != "" || !omitEmpty {
+			dst = e.appendText(append(dst, key), s)
+			n++
+		}
+	}
+	text(1, c.Store, false)
+	text(2, c.ID, false)
+	text(3, c.Email, true)
+	text(4, c.Phone, true)
+	text(5, c.FirstName, true)
+	text(6, c.LastName, true)
+	if len(c.Addresses) > codecMaxArray || len(c.Tags) > codecMaxArray {
+		e.undecodable = true
+	}
+	if len(c.Addresses) > 0 {
+		dst = codec.AppendHead(append(dst, 7), majorArray, uint64(len(c.Addresses)))
+		n++
+		for i := range c.Addresses {
+			dst = e.appendAddress(dst, &c.Addresses[i])
+		}
+	}
+	text(8, c.Locale, true)
+	// Consent, a struct, is written even when empty (an empty map): the codec's omitempty
+	// leaves out no struct.
+	{
+		cs := &c.Consent
+		dst = append(dst, 9)
+		n++
+		chead := len(dst)
+		dst = append(dst, 0)
+		cn := 0
+		if cs.State != "" {
+			dst = e.appendText(append(dst, 1), cs.State)
+			cn++
+		}
+		if cs.OptInType != "" {
+			dst = e.appendText(append(dst, 2), cs.OptInType)
+			cn++
+		}
+		if !cs.UpdatedAt.IsZero() {
+			if dst, ok = codec.AppendTime(append(dst, 3), cs.UpdatedAt); !ok {
+				return nil, false
+			}
+			cn++
+		}
+		dst[chead] = majorMap<<5 | byte(cn)
+	}
+	if len(c.Tags) > 0 {
+		dst = codec.AppendHead(append(dst, 10), majorArray, uint64(len(c.Tags)))
+		n++
+		for _, t := range c.Tags {
+			dst = e.appendText(dst, t)
+		}
+	}
+	text(11, c.BirthDate, true)
+	if !c.CreatedAt.IsZero() {
+		if dst, ok = codec.AppendTime(append(dst, 12), c.CreatedAt); !ok {
+			return nil, false
+		}
+		n++
+	}
+	if !c.UpdatedAt.IsZero() {
+		if dst, ok = codec.AppendTime(append(dst, 13), c.UpdatedAt); !ok {
+			return nil, false
+		}
+		n++
+	}
+	if c.Deleted {
+		dst = append(dst, 14, cborTrue)
+		n++
 	}
 	dst[head] = majorMap<<5 | byte(n)
 	return dst, true

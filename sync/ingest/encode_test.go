@@ -317,3 +317,79 @@ func TestAppendDecimalBytes(t *testing.T) {
 		check(a.Neg())
 	}
 }
+
+func TestAppendCustomerLayout(t *testing.T) {
+	want := map[string]string{
+		"CustomerRecord": `Store string "1,keyasint"
+ID string "2,keyasint"
+Email string "3,keyasint,omitempty"
+Phone string "4,keyasint,omitempty"
+FirstName string "5,keyasint,omitempty"
+LastName string "6,keyasint,omitempty"
+Addresses []profiles.Address "7,keyasint,omitempty"
+Locale string "8,keyasint,omitempty"
+Consent profiles.Consent "9,keyasint,omitempty"
+Tags []string "10,keyasint,omitempty"
+BirthDate string "11,keyasint,omitempty"
+CreatedAt time.Time "12,keyasint,omitzero"
+UpdatedAt time.Time "13,keyasint,omitzero"
+Deleted bool "14,keyasint,omitempty"
+`,
+		"Consent": `State string "1,keyasint,omitempty"
+OptInType string "2,keyasint,omitempty"
+UpdatedAt time.Time "3,keyasint,omitzero"
+`,
+	}
+	for name, v := range map[string]any{"CustomerRecord": profiles.CustomerRecord{}, "Consent": profiles.Consent{}} {
+		if got := codec.FieldLayout(v); got != want[name] {
+			t.Errorf("profiles.%s changed: update appendCustomer in encode.go to encode it as codec.Marshal does, then this test.\n got:\n%s\nwant:\n%s", name, got, want[name])
+		}
+	}
+}
+
+// appendCustomer writes codec.Marshal's bytes, and flags as undecodable exactly the
+// customers codec.Unmarshal refuses.
+func TestAppendCustomerMatchesCodec(t *testing.T) {
+	zeroElsewhere := time.Time{}.In(time.FixedZone("", 3600))
+	cases := []profiles.CustomerRecord{{},
+		{Store: "s", ID: "1", Addresses: []profiles.Address{{}}, Tags: []string{}, Deleted: true},
+		{Store: "s", ID: "2", Consent: profiles.Consent{UpdatedAt: zeroElsewhere}, CreatedAt: zeroElsewhere},
+		{Store: "s", ID: "3", Consent: profiles.Consent{OptInType: "single_opt_in"}, Tags: []string{"vip", ""}},
+		{Store: "s", ID: "4", Tags: make([]string, codecMaxArray+1)},
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	for range 5000 {
+		cases = append(cases, randomCustomer(r))
+	}
+	undecodable := 0
+	for _, c := range cases {
+		want, werr := codec.Marshal(c)
+		e := &encoder{}
+		got, ok := e.appendCustomer(nil, &c)
+		if !ok {
+			if werr == nil {
+				t.Fatalf("appendCustomer refused what codec.Marshal encodes: %+v", c)
+			}
+			continue
+		}
+		if werr != nil {
+			t.Fatalf("appendCustomer encoded what codec.Marshal refuses (%v): %+v", werr, c)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("appendCustomer differs from codec.Marshal for %+v\n got %x\nwant %x", c, got, want)
+		}
+		var back profiles.CustomerRecord
+		if refused := codec.Unmarshal(want, &back) != nil; refused != e.undecodable {
+			t.Fatalf("undecodable %v, codec.Unmarshal refuses %v: %+v", e.undecodable, refused, c)
+		}
+		if e.undecodable {
+			undecodable++
+		}
+		if data, err := shared.encode(&c); err != nil || !bytes.Equal(data, want) {
+			t.Fatalf("encoder.encode = %x, %v", data, err)
+		}
+	}
+	if undecodable == 0 {
+		t.Error("no undecodable customer among the cases")
+	}
+}
