@@ -59,7 +59,7 @@ type Writer struct {
 	st      *store.Store
 	batch   []pending
 	size    int
-	seen    map[string]bool // order keys written by this run
+	seen    map[string]bool // order keys written by this run (not kept with ReplaceOrders: nothing reads them)
 	Written int             // records stored (new or newer)
 	Stale   int             // records skipped because the stored version is newer
 	Joined  int             // order records merged into one stored earlier in this run
@@ -336,7 +336,7 @@ func (w *Writer) commit(ctx context.Context, batch []pending, cursor *cursorPut)
 				stale++ // not kept: RebuildAfter reads what is stored
 				continue
 			}
-			if isOrder {
+			if isOrder && !w.ReplaceOrders {
 				seen[key] = true
 			}
 			if w.Digests != nil {
