@@ -89,6 +89,9 @@ type Writer struct {
 	// after it is one of the run's, kept.
 	fresh   bool
 	commits int
+	// unreleased counts the records committed since the data file's mapped pages were last
+	// released.
+	unreleased int
 	enc     encoder // for Add's goroutine
 	// cursor is the checkpoint to commit with the batch being filled (Checkpoint).
 	cursor *cursorPut
@@ -390,6 +393,13 @@ func (w *Writer) commit(ctx context.Context, batch []pending, cursor *cursorPut)
 		}
 	}
 	w.commits++
+	// The pages the transactions read (to find each key's place and stored version) stay
+	// mapped into the process, and count in its resident memory, until released: a backfill
+	// of millions of records touches most of the file.
+	if w.unreleased += len(batch); w.unreleased >= releaseRecords {
+		_ = w.st.ReleaseMappedPages() // advisory: an error only leaves the pages mapped
+		w.unreleased = 0
+	}
 	w.Written += written
 	w.Stale += stale
 	w.Joined += joined
