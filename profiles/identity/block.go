@@ -221,21 +221,33 @@ func groupBounds(entries []uint64, size int) []int {
 	return b
 }
 
-// linkGroups links the records of whole groups of entries of field f, in order.
+// linkGroups links the records of whole groups of entries of field f, in order: each record
+// to the first one before it in its group whose names allow it.
 func (ft *features) linkGroups(entries []uint64, f int, reason string) []Pair {
-	var out []Pair
+	var (
+		out   []Pair
+		names []recordNames // the group's, looked up once: a pair of records is compared at most once each way
+	)
 	for i := 0; i < len(entries); {
 		j := i + 1
 		h := entries[i] >> recBits
 		for j < len(entries) && entries[j]>>recBits == h {
 			j++
 		}
+		if j-i > 1 {
+			names = slices.Grow(names[:0], j-i)[:j-i]
+			for k := range names {
+				ft.names(&names[k], int(entries[i+k]&recMask))
+			}
+		}
 		for k := i + 1; k < j; k++ {
-			b := int(entries[k] & recMask)
+			nb := &names[k-i]
 			for l := i; l < k; l++ {
-				a := int(entries[l] & recMask)
-				if !ft.namesConflict(a, b) && (f != fPhone || ft.namesAgree(a, b)) {
-					out = append(out, Pair{A: a, B: b, Probability: probabilityOfOne, Reason: reason})
+				na := &names[l-i]
+				// A phone links only names that agree: tested first, as it fails first for
+				// the strangers a shared number groups.
+				if (f != fPhone || namesAgree(na, nb)) && !namesConflict(na, nb) {
+					out = append(out, Pair{A: int(entries[l] & recMask), B: int(entries[k] & recMask), Probability: probabilityOfOne, Reason: reason})
 					break
 				}
 			}

@@ -399,29 +399,39 @@ func allASCII(v []string) bool {
 	return true
 }
 
+// recordNames are a record's first and last names, looked up once for the pairs of its
+// group (a shared phone number can group hundreds of records: tens of millions of pairs).
+type recordNames struct {
+	first, last []string
+	ascii       bool // every name in Latin script (or none)
+	fbuf, lbuf  [maxValuesPerField]string
+}
+
+// names sets n to record r's names.
+func (ft *features) names(n *recordNames, r int) {
+	n.first, n.last = ft.get(&n.fbuf, r, fFirst), ft.get(&n.lbuf, r, fLast)
+	n.ascii = allASCII(n.first) && allASCII(n.last)
+}
+
 // namesConflict: the first names or the last names of a and b are both present, comparable
 // (Latin script) and clearly different, and the names are not merely swapped. Used to refuse
 // deterministic links through shared addresses or numbers (test@example.com, a shared work
 // address, a family phone); such pairs are left to the probabilistic model.
-func (ft *features) namesConflict(a, b int) bool {
-	var bfa, bla, bfb, blb [maxValuesPerField]string
-	fa, la, fb, lb := ft.get(&bfa, a, fFirst), ft.get(&bla, a, fLast), ft.get(&bfb, b, fFirst), ft.get(&blb, b, fLast)
-	if !allASCII(fa) || !allASCII(la) || !allASCII(fb) || !allASCII(lb) {
+func namesConflict(a, b *recordNames) bool {
+	if !a.ascii || !b.ascii {
 		return false
 	}
-	firstBad := len(fa) > 0 && len(fb) > 0 && maxJW(fa, fb) < 0.8
-	lastBad := len(la) > 0 && len(lb) > 0 && maxJW(la, lb) < 0.8
+	firstBad := len(a.first) > 0 && len(b.first) > 0 && maxJW(a.first, b.first) < 0.8
+	lastBad := len(a.last) > 0 && len(b.last) > 0 && maxJW(a.last, b.last) < 0.8
 	if !firstBad && !lastBad {
 		return false
 	}
-	return !(maxJW(fa, lb) >= 0.88 && maxJW(la, fb) >= 0.88)
+	return !(maxJW(a.first, b.last) >= 0.88 && maxJW(a.last, b.first) >= 0.88)
 }
 
 // namesAgree: some first or last name agrees (jw >= 0.88), possibly swapped. A shared phone
 // number links deterministically only with it (numbers are recycled and shared in families).
-func (ft *features) namesAgree(a, b int) bool {
-	var bfa, bla, bfb, blb [maxValuesPerField]string
-	fa, la, fb, lb := ft.get(&bfa, a, fFirst), ft.get(&bla, a, fLast), ft.get(&bfb, b, fFirst), ft.get(&blb, b, fLast)
-	return maxJW(fa, fb) >= 0.88 && maxJW(la, lb) >= 0.88 ||
-		maxJW(fa, lb) >= 0.88 && maxJW(la, fb) >= 0.88
+func namesAgree(a, b *recordNames) bool {
+	return maxJW(a.first, b.first) >= 0.88 && maxJW(a.last, b.last) >= 0.88 ||
+		maxJW(a.first, b.last) >= 0.88 && maxJW(a.last, b.first) >= 0.88
 }
