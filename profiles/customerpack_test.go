@@ -3,6 +3,8 @@ package profiles
 import (
 	"fmt"
 	"hash/maphash"
+	"math/big"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 	"time"
@@ -142,5 +144,48 @@ func TestLatestKeepsTheLastVersionInKeyOrder(t *testing.T) {
 	twice := d.Latest([]OrderFacts{digest("b", 1), digest("a", 2), digest("b", 4), digest("a", 5), digest("b", 6)})
 	if want := []string{"a@5", "b@6"}; !reflect.DeepEqual(ids(twice), want) {
 		t.Errorf("orders %v, want %v", ids(twice), want)
+	}
+}
+
+// lineShare and roundShare give what Mul, Div and Round give, value and exponent, whether the
+// net is the total (the exact path) or not; so does a net equal to the total written with
+// other places.
+func TestLineShareMatchesDiv(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	dec := func() decimal.Decimal {
+		switch r.IntN(6) {
+		case 0:
+			return decimal.New(r.Int64N(2000001)-1000000, -int32(r.IntN(7)))
+		case 1:
+			return decimal.New(r.Int64N(1<<62)-1<<61, -int32(r.IntN(20)))
+		case 2:
+			return decimal.New(r.Int64N(100), int32(r.IntN(3)))
+		}
+		return decimal.New(r.Int64N(100000), -2)
+	}
+	for i := range 200000 {
+		price, total := dec(), dec()
+		if total.IsZero() {
+			continue
+		}
+		qty := r.IntN(41) - 20
+		net := dec()
+		switch i % 3 {
+		case 0:
+			net = total
+		case 1: // equal to the total, other places
+			net = decimal.NewFromBigInt(new(big.Int).Mul(total.Coefficient(), big.NewInt(100)), total.Exponent()-2)
+		}
+		whole := net.Equal(total)
+		share, exact := lineShare(price, qty, net, total, whole)
+		want := price.Mul(decimal.NewFromInt(int64(qty))).Mul(net).Div(total)
+		if share.Exponent() != want.Exponent() || share.Coefficient().Cmp(want.Coefficient()) != 0 {
+			t.Fatalf("lineShare(%s × %d × %s / %s) = %s (exp %d), Div gives %s (exp %d)", price, qty, net, total,
+				share, share.Exponent(), want, want.Exponent())
+		}
+		got, wantR := roundShare(share, exact, 4), want.Round(4)
+		if got.Exponent() != wantR.Exponent() || got.Coefficient().Cmp(wantR.Coefficient()) != 0 {
+			t.Fatalf("roundShare(%s) = %s (exp %d), Round gives %s (exp %d)", share, got, got.Exponent(), wantR, wantR.Exponent())
+		}
 	}
 }
