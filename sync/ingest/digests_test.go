@@ -35,32 +35,24 @@ func derived(t *testing.T, st *store.Store) []string {
 }
 
 // digestRun stores customers then orders through two Writers keeping digests in d, as a
-// backfill does (CustomersDone between them). add, when set, adds each record instead of
-// d.Encode + AddEncoded.
+// backfill does (CustomersDone between them).
 func digestRun(t *testing.T, st *store.Store, d *Digests, cs []profiles.CustomerRecord, os []profiles.OrderRecord) {
+	t.Helper()
+	digestAll(t, st, d, cs)
+	if err := d.CustomersDone(); err != nil {
+		t.Fatal(err)
+	}
+	digestAll(t, st, d, os)
+}
+
+// digestAll stores recs through a Writer keeping digests in d (d.Encode, AddEncoded).
+func digestAll[R any](t *testing.T, st *store.Store, d *Digests, recs []R) {
 	t.Helper()
 	ctx := context.Background()
 	w := NewWriter(st, 2)
 	w.ReplaceOrders, w.Digests = true, d
-	for i := range cs {
-		e, err := d.Encode(&cs[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.AddEncoded(ctx, e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.CustomersDone(); err != nil {
-		t.Fatal(err)
-	}
-	w = NewWriter(st, 2)
-	w.ReplaceOrders, w.Digests = true, d
-	for i := range os {
-		e, err := d.Encode(&os[i])
+	for i := range recs {
+		e, err := d.Encode(&recs[i])
 		if err != nil {
 			t.Fatal(err)
 		}
