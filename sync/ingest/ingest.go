@@ -92,7 +92,7 @@ type Writer struct {
 	// unreleased counts the records committed since the data file's mapped pages were last
 	// released.
 	unreleased int
-	enc     encoder // for Add's goroutine
+	enc        encoder // for Add's goroutine
 	// cursor is the checkpoint to commit with the batch being filled (Checkpoint).
 	cursor *cursorPut
 	// joinUndecodable is encoder.undecodable for the orders the committing goroutine joined.
