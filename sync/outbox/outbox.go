@@ -103,6 +103,11 @@ func (o *Outbox) Enqueue(ctx context.Context, items ...Item) error {
 		if err := o.st.Update(ctx, func(tx *store.Tx) error { return writeItems(tx, chunk, o.now().UTC()) }); err != nil {
 			return err
 		}
+		if len(chunk) == EnqueueChunk {
+			// A large enqueue (a plan of a million changes replacing pending ones) maps in
+			// most of the outbox's pages: let them go (they stay in the page cache).
+			_ = o.st.ReleaseMappedPages() // advisory: an error only leaves the pages mapped
+		}
 	}
 	seen := map[string]bool{}
 	for _, it := range items {

@@ -338,7 +338,13 @@ func compareStored(tx *store.Tx, members []segments.Membership, full bool) ([]st
 	rr := newRecordReader()
 	var changes []storedChange
 	next := 0 // members[order[next]] is the first member not yet compared
+	// Every stored record's page is mapped in by the walk: let them go as it goes (they stay
+	// in the page cache), as scan does.
+	release, walked := tx.PageReleaser(), 0
 	err := tx.ForEachPrefix(store.Memberships, []byte(memberPrefix), func(k, v []byte) error {
+		if walked++; walked%releaseProfiles == 0 {
+			_ = release() // advisory: an error only leaves the pages mapped
+		}
 		id := k[len(memberPrefix):]
 		for ; next < len(order) && members[order[next]].ProfileID < string(id); next++ {
 			changes = append(changes, storedChange{member: order[next]})
