@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/cohortd/cohortd/internal/storedump"
 	"github.com/cohortd/cohortd/profiles"
 	"github.com/cohortd/cohortd/store"
 )
@@ -17,18 +17,8 @@ import (
 // derived returns what a rebuild writes: the profiles, indexes and merge audit buckets.
 func derived(t *testing.T, st *store.Store) []string {
 	t.Helper()
-	var out []string
-	if err := st.View(func(tx *store.Tx) error {
-		for _, b := range []store.Bucket{store.Profiles, store.Indexes, store.MergeAudit} {
-			if err := tx.ForEach(b, func(k, v []byte) error {
-				out = append(out, fmt.Sprintf("%s %s=%x", b, k, v))
-				return nil
-			}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+	out, err := storedump.Lines(st, store.Profiles, store.Indexes, store.MergeAudit)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return out

@@ -8,25 +8,16 @@ import (
 
 	"github.com/cohortd/cohortd/config"
 	"github.com/cohortd/cohortd/connectors/shopify/shopifyfake"
+	"github.com/cohortd/cohortd/internal/storedump"
 	"github.com/cohortd/cohortd/store"
 	"github.com/cohortd/cohortd/sync/ingest"
 )
 
-// rebuilt returns the profiles, indexes and merge audit a rebuild wrote.
+// rebuilt returns what a rebuild writes: the profiles, indexes and merge audit buckets.
 func rebuilt(t *testing.T, st *store.Store) []string {
 	t.Helper()
-	var out []string
-	if err := st.View(func(tx *store.Tx) error {
-		for _, b := range []store.Bucket{store.Profiles, store.Indexes, store.MergeAudit} {
-			if err := tx.ForEach(b, func(k, v []byte) error {
-				out = append(out, fmt.Sprintf("%s %s=%x", b, k, v))
-				return nil
-			}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+	out, err := storedump.Lines(st, store.Profiles, store.Indexes, store.MergeAudit)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return out
