@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 )
 
 // Root is one root object of a bulk result with the lines that name it (or one of its
@@ -172,7 +173,7 @@ func (c *Client) downloadPass(ctx context.Context, url string, skip int64, fn fu
 	var (
 		lines   lineArena
 		cur     *Root
-		curIDs  = map[string]bool{}
+		curIDs  [][]byte // the ids of cur and its children, which later lines may name as parent
 		lineBuf []byte
 	)
 	flush := func() error {
@@ -192,6 +193,26 @@ func (c *Client) downloadPass(ctx context.Context, url string, skip int64, fn fu
 		res.lastDelivered = root.Line
 		return nil
 	}
+	// stitch adds one line (kept in lines' arena) to the current root, or starts a new root.
+	stitch := func(obj json.RawMessage, id, parent []byte) error {
+		if len(parent) == 0 {
+			if err := flush(); err != nil {
+				return err
+			}
+			cur = &Root{Line: res.Lines, Object: obj}
+			curIDs = curIDs[:0]
+		} else {
+			if cur == nil || !slices.ContainsFunc(curIDs, func(known []byte) bool { return bytes.Equal(known, parent) }) {
+				return &stitchError{msg: fmt.Sprintf("line %d: child of %s does not follow its parent", res.Lines, parent)}
+			}
+			cur.Children = append(cur.Children, obj)
+			cur.Line = res.Lines
+		}
+		if len(id) > 0 {
+			curIDs = append(curIDs, id)
+		}
+		return nil
+	}
 	for {
 		line, rerr := readLine(r, c.opts.MaxLineBytes, lineBuf[:0])
 		lineBuf = line
@@ -200,31 +221,26 @@ func (c *Client) downloadPass(ctx context.Context, url string, skip int64, fn fu
 		}
 		line = bytes.TrimRight(line, "\r\n")
 		if len(line) > 0 {
-			var head struct{ ID, ParentID string }
-			var err error
-			if head.ID, head.ParentID, err = lineHead(line); err != nil {
-				if errors.Is(rerr, io.EOF) {
-					return res, errTruncated
+			// A line with its newline is read by quickHead when it can; the last line, which
+			// may have been cut short, and any other layout are checked whole by lineHead.
+			var obj json.RawMessage
+			var id, parent []byte
+			if idSpan, parentSpan, ok := quickHead(line); ok && rerr == nil {
+				obj = lines.keep(line)
+				id, parent = obj[idSpan.start:idSpan.end], obj[parentSpan.start:parentSpan.end]
+			} else {
+				sid, sparent, err := lineHead(line)
+				if err != nil {
+					if errors.Is(rerr, io.EOF) {
+						return res, errTruncated
+					}
+					return res, &stitchError{msg: fmt.Sprintf("line %d is not a JSON object: %v", res.Lines+1, err)}
 				}
-				return res, &stitchError{msg: fmt.Sprintf("line %d is not a JSON object: %v", res.Lines+1, err)}
+				obj, id, parent = lines.keep(line), []byte(sid), []byte(sparent)
 			}
 			res.Lines++
-			obj := lines.keep(line)
-			if head.ParentID == "" {
-				if err := flush(); err != nil {
-					return res, err
-				}
-				cur = &Root{Line: res.Lines, Object: obj}
-				clear(curIDs)
-			} else {
-				if cur == nil || !curIDs[head.ParentID] {
-					return res, &stitchError{msg: fmt.Sprintf("line %d: child of %s does not follow its parent", res.Lines, head.ParentID)}
-				}
-				cur.Children = append(cur.Children, obj)
-				cur.Line = res.Lines
-			}
-			if head.ID != "" {
-				curIDs[head.ID] = true
+			if err := stitch(obj, id, parent); err != nil {
+				return res, err
 			}
 		}
 		if errors.Is(rerr, io.EOF) {
