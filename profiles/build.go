@@ -230,26 +230,43 @@ func BuildDigested(in *Digested, opts BuildOptions) (*BuildResult, error) {
 	}
 	q := newQualityCounter()
 	// The customers' identities are made on every core, each into its slot, then added in
-	// order with their quality counts.
+	// order with their quality counts. A block of customers packs its identities into one
+	// buffer: a million small allocations would be a million objects for the collector to
+	// mark on each of its cycles while the rebuild runs.
 	type customerSlot struct {
 		packed  []byte
 		quality identityQuality
 	}
 	slots := make([]customerSlot, len(byID))
-	err := parallel.For(len(byID), 256, func(k int) error {
-		ci := int(byID[k])
-		if customers.packs[ci].deleted {
-			return nil
+	const identityBlock = 256
+	err := parallel.For((len(byID)+identityBlock-1)/identityBlock, 1, func(blk int) error {
+		lo, hi := blk*identityBlock, min((blk+1)*identityBlock, len(byID))
+		var buf []byte
+		ends := make([]int, hi-lo)
+		for k := lo; k < hi; k++ {
+			ends[k-lo] = len(buf)
+			ci := int(byID[k])
+			if customers.packs[ci].deleted {
+				continue
+			}
+			c, err := customers.unpack(ci)
+			if err != nil { // only a bug can get here: the customer was packed by this build's packer
+				return err
+			}
+			r, iq, err := customerIdentity(c, orders, facts, byCustomer.of(customerGroup[k]))
+			if err != nil {
+				return err
+			}
+			buf = packIdentity(buf, &r)
+			ends[k-lo] = len(buf)
+			slots[k].quality = iq
 		}
-		c, err := customers.unpack(ci)
-		if err != nil { // only a bug can get here: the customer was packed by this build's packer
-			return err
+		start := 0
+		for k := lo; k < hi; k++ {
+			end := ends[k-lo]
+			slots[k].packed = buf[start:end:end]
+			start = end
 		}
-		r, iq, err := customerIdentity(c, orders, facts, byCustomer.of(customerGroup[k]))
-		if err != nil {
-			return err
-		}
-		slots[k] = customerSlot{packed: packedIdentity(&r), quality: iq}
 		return nil
 	})
 	if err != nil {
