@@ -41,12 +41,20 @@ func mergeCluster(packed [][]byte, members []int32, scratch *[]identityRec) (Pro
 
 	pick := func(field string, get func(*identityRec) string) string {
 		// Most trusted, most recent non-empty value; ties between equally ranked sources go to
-		// the most frequent value.
-		counts := map[string]int{}
-		for _, m := range ms {
-			if v := get(&ids[m]); v != "" {
-				counts[v]++
+		// the most frequent value. The values are counted only when a tie needs it: most
+		// clusters have one or two identities, and a map per field and profile was a million
+		// maps for the collector.
+		var counts map[string]int
+		count := func(v string) int {
+			if counts == nil {
+				counts = map[string]int{}
+				for _, m := range ms {
+					if v := get(&ids[m]); v != "" {
+						counts[v]++
+					}
+				}
 			}
+			return counts[v]
 		}
 		for _, m := range ms {
 			r := &ids[m]
@@ -60,7 +68,7 @@ func mergeCluster(packed [][]byte, members []int32, scratch *[]identityRec) (Pro
 				if r2.trusted != r.trusted || !r2.updated.Equal(r.updated) {
 					continue
 				}
-				if v2 := get(r2); v2 != "" && counts[v2] > counts[best] {
+				if v2 := get(r2); v2 != "" && v2 != best && count(v2) > count(best) {
 					best = v2
 				}
 			}
@@ -74,32 +82,28 @@ func mergeCluster(packed [][]byte, members []int32, scratch *[]identityRec) (Pro
 	p.Locale = pick("locale", func(r *identityRec) string { return r.locale })
 	p.BirthDate = pick("birth_date", func(r *identityRec) string { return r.birth })
 
-	seenEmail := map[string]bool{}
-	seenPhone := map[string]bool{}
-	seenAddr := map[CleanAddress]bool{}
+	var seenEmail, seenPhone valueSet[string]
+	var seenAddr valueSet[CleanAddress]
 	if len(ms) > 0 {
 		p.Sources = make([]SourceRef, 0, len(ms)) // one per identity
 	}
 	for _, m := range ms {
 		r := &ids[m]
 		p.Sources = append(p.Sources, r.ref)
-		if r.email.Address != "" && !seenEmail[r.email.Address] {
-			seenEmail[r.email.Address] = true
+		if r.email.Address != "" && seenEmail.add(r.email.Address) {
 			if len(p.Emails) == 0 {
 				p.FieldSources["email"] = cmp.Or(r.sources.email, r.key)
 			}
 			p.Emails = append(p.Emails, EmailValue{Address: r.email.Address, Key: r.email.Key, Flags: flagString(r)})
 		}
 		pv := PhoneValue{E164: r.phone.E164, Raw: r.phone.Raw, Valid: r.phone.Valid}
-		if key := cmp.Or(pv.E164, pv.Raw); key != "" && !seenPhone[key] {
-			seenPhone[key] = true
+		if key := cmp.Or(pv.E164, pv.Raw); key != "" && seenPhone.add(key) {
 			if len(p.Phones) == 0 {
 				p.FieldSources["phone"] = cmp.Or(r.sources.phone, r.key)
 			}
 			p.Phones = append(p.Phones, pv)
 		}
-		if r.addr != (CleanAddress{}) && !seenAddr[r.addr] {
-			seenAddr[r.addr] = true
+		if r.addr != (CleanAddress{}) && seenAddr.add(r.addr) {
 			if len(p.Addresses) == 0 {
 				p.FieldSources["address"] = cmp.Or(r.sources.address, r.key)
 			}
@@ -131,8 +135,45 @@ func mergeCluster(packed [][]byte, members []int32, scratch *[]identityRec) (Pro
 		}
 		return 1
 	})
-	slices.SortFunc(p.Sources, func(a, b SourceRef) int { return cmp.Compare(a.Key(), b.Key()) })
+	// Sources in key order; the identities' keys are already made.
+	slices.SortFunc(ms, func(a, b int) int { return cmp.Compare(ids[a].key, ids[b].key) })
+	for i, m := range ms {
+		p.Sources[i] = ids[m].ref
+	}
 	return p, nil
+}
+
+// valueSet is the set of the values a profile has taken: a scan of a short list for the few
+// values of a typical cluster (a million maps per field were a million objects for the
+// collector), a map past smallSet of them.
+type valueSet[K comparable] struct {
+	list []K
+	m    map[K]bool
+}
+
+const smallSet = 32
+
+// add adds k and reports whether it was new.
+func (s *valueSet[K]) add(k K) bool {
+	if s.m != nil {
+		if s.m[k] {
+			return false
+		}
+		s.m[k] = true
+		return true
+	}
+	if slices.Contains(s.list, k) {
+		return false
+	}
+	s.list = append(s.list, k)
+	if len(s.list) > smallSet {
+		s.m = make(map[K]bool, 2*smallSet)
+		for _, x := range s.list {
+			s.m[x] = true
+		}
+		s.list = nil
+	}
+	return true
 }
 
 func flagString(r *identityRec) string {
