@@ -115,7 +115,10 @@ func backfillCommand() *command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "segments: %d profiles changed segments in %s\n", srep.Changed, time.Since(start).Round(time.Millisecond))
+				tm := srep.Model.Timings
+				fmt.Fprintf(e.stdout, "segments: %d profiles changed segments in %s (load %s, compute %s, store %s)\n", srep.Changed,
+					time.Since(start).Round(time.Millisecond), tm["load"].Round(time.Millisecond), tm["compute"].Round(time.Millisecond),
+					tm["store"].Round(time.Millisecond))
 				for _, s := range syncers {
 					start = time.Now()
 					plan, err := s.PlanTags(ctx)
