@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cohortd/cohortd/connectors/shopify/decode"
 )
 
 func bulkOpJSON(id, status string, objects int, url string) string {
@@ -365,5 +367,37 @@ func TestDownloadBulkCallbackErrorStops(t *testing.T) {
 	})
 	if !errors.Is(err, boom) || n != 2 {
 		t.Fatalf("err = %v after %d roots", err, n)
+	}
+}
+
+// A middle line with Shopify's layout is stitched by its two ends and handed out as it is:
+// its syntax is the record decoder's to check, which reports it (a bad record, the others
+// stored). A line of another layout that is not one object still stops the download.
+func TestDownloadBulkBadLineIsLeftToTheDecoder(t *testing.T) {
+	s := newTestShop(t)
+	bad := strings.Replace(ordersFile, `"name":"#1002"`, `"name":#1002`, 1)
+	worse := strings.Replace(ordersFile, `{"id":"gid://shopify/Order/2","name":"#1002"}`, `{"name":"#1002","id":"gid://shopify/Order/2"`, 1)
+	serveFile(s, map[string]func(http.ResponseWriter, *http.Request){
+		"/bad.jsonl":   func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(bad)) },
+		"/worse.jsonl": func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(worse)) },
+	})
+	c := newTestClient(t, s)
+	var roots []Root
+	_, err := c.DownloadBulk(context.Background(), completedOp(s.srv.URL+"/bad.jsonl", 6), 0, func(r Root) error {
+		roots = append(roots, r)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(roots) != 3 || string(roots[1].Object) != `{"id":"gid://shopify/Order/2","name":#1002}` || len(roots[2].Children) != 1 {
+		t.Fatalf("roots %d, second %s", len(roots), roots[1].Object)
+	}
+	if _, err := decode.Order("shop", roots[1].Object, nil); err == nil || !strings.Contains(err.Error(), "field name: malformed JSON") {
+		t.Errorf("the decoder on the malformed line: %v", err)
+	}
+	_, err = c.DownloadBulk(context.Background(), completedOp(s.srv.URL+"/worse.jsonl", 6), 0, func(Root) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "line 4 is not a JSON object") {
+		t.Fatalf("err = %v", err)
 	}
 }
