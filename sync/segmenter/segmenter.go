@@ -435,17 +435,40 @@ type encodedChange struct {
 	eventKey, event []byte // nil at the baseline
 }
 
+// writeAll encodes and puts changes, writeChunk at a time. A chunk is encoded on every core
+// while the one before it is put: the puts are the
+// transaction's, on this goroutine, and encode reads only the members and w's settings.
 func (w *changeWriter) writeAll(changes []storedChange) error {
-	enc := make([]encodedChange, min(writeChunk, len(changes)))
-	for lo := 0; lo < len(changes); lo += writeChunk {
+	if len(changes) == 0 {
+		return nil
+	}
+	var enc [2][]encodedChange
+	for k := range enc {
+		enc[k] = make([]encodedChange, min(writeChunk, len(changes)))
+	}
+	encode := func(lo int, out []encodedChange) error {
 		chunk := changes[lo:min(lo+writeChunk, len(changes))]
-		if err := parallel.For(len(chunk), 64, func(i int) error { return w.encode(chunk[i], &enc[i]) }); err != nil {
-			return err
+		return parallel.For(len(chunk), 64, func(i int) error { return w.encode(chunk[i], &out[i]) })
+	}
+	if err := encode(0, enc[0]); err != nil {
+		return err
+	}
+	for lo, k := 0, 0; lo < len(changes); lo, k = lo+writeChunk, 1-k {
+		next := lo + writeChunk
+		encoded := make(chan error, 1)
+		if next < len(changes) {
+			go func() { encoded <- encode(next, enc[1-k]) }()
+		} else {
+			encoded <- nil
 		}
-		for i := range chunk {
-			if err := w.put(&enc[i]); err != nil {
+		for i := range min(writeChunk, len(changes)-lo) {
+			if err := w.put(&enc[k][i]); err != nil {
+				<-encoded // the next chunk's encoding writes into enc
 				return err
 			}
+		}
+		if err := <-encoded; err != nil {
+			return err
 		}
 	}
 	return nil
