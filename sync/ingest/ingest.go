@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -855,25 +856,21 @@ func (w *generationWriter) appendIndex() error {
 // finish appends the index entries, the merge audit and the possible duplicates, then swaps
 // the new generation in with the quality report.
 func (w *generationWriter) finish(res *profiles.BuildResult) error {
+	// The audit's keys are made and sorted while the last window and the index are written.
+	keyed := make(chan []auditKey, 1)
+	go func() { keyed <- auditKeys(res.Audit) }()
 	if err := w.wait(); err != nil { // the last window
+		<-keyed
 		return err
 	}
 	if !w.indexed { // no profiles, so no window
 		if err := w.appendIndex(); err != nil {
+			<-keyed
 			return err
 		}
 	}
 	batch := newStageBatch(w)
-	// Audit keys in key order too (the audit comes in merge order, not profile order).
-	type auditKey struct {
-		key []byte
-		i   int
-	}
-	audit := make([]auditKey, len(res.Audit))
-	for i, a := range res.Audit {
-		audit[i] = auditKey{fmt.Appendf(nil, "%s%s/%06d", auditPrefix, a.ProfileID, i), i}
-	}
-	slices.SortFunc(audit, func(a, b auditKey) int { return bytes.Compare(a.key, b.key) })
+	audit := <-keyed
 	// Encoded a transaction's worth at a time on every core.
 	data := make([][]byte, min(len(audit), generationTxKeys))
 	for lo := 0; lo < len(audit); lo += generationTxKeys {
@@ -909,6 +906,42 @@ func (w *generationWriter) finish(res *profiles.BuildResult) error {
 	}
 	w.stage = nil
 	return nil
+}
+
+// auditKey is the key of the merge audit's line i.
+type auditKey struct {
+	key []byte
+	i   int
+}
+
+// auditKeys returns the keys of the merge audit's lines (auditPrefix, the profile, "/", the
+// line's number, six digits at least) in key order: the audit comes in merge order, not
+// profile order. The keys share one buffer.
+func auditKeys(audit []profiles.MergeAudit) []auditKey {
+	var num [24]byte
+	size := 0
+	for i := range audit {
+		size += len(auditPrefix) + len(audit[i].ProfileID) + 1 + len(appendLineNumber(num[:0], i))
+	}
+	buf := make([]byte, 0, size)
+	keys := make([]auditKey, len(audit))
+	for i := range audit {
+		start := len(buf)
+		buf = appendLineNumber(append(append(append(buf, auditPrefix...), audit[i].ProfileID...), '/'), i)
+		keys[i] = auditKey{buf[start:len(buf):len(buf)], i}
+	}
+	parallel.SortFunc(keys, func(a, b auditKey) int { return bytes.Compare(a.key, b.key) })
+	return keys
+}
+
+// appendLineNumber appends i as fmt's %06d does.
+func appendLineNumber(dst []byte, i int) []byte {
+	var num [20]byte
+	d := strconv.AppendInt(num[:0], int64(i), 10)
+	for range 6 - len(d) {
+		dst = append(dst, '0')
+	}
+	return append(dst, d...)
 }
 
 // close discards the new generation unless it was swapped in, and removes the sorted runs.
