@@ -34,7 +34,7 @@ type Digests struct {
 	started   bool   // a transaction of its Writers committed
 	customers *profiles.CustomerPacker
 	digester  *profiles.OrderDigester // from CustomersDone on
-	orders    []profiles.OrderFacts   // kept, in the order stored
+	orders    factChunks              // kept, in the order stored
 }
 
 // recordDigest is what Digests.Encode made of one record, for the Writer to keep once
@@ -157,7 +157,7 @@ func (d *Digests) Void(reason string) {
 func (d *Digests) voidLocked(reason string) {
 	if d.void == "" {
 		d.void = reason
-		d.customers, d.digester, d.orders = nil, nil, nil // their memory goes
+		d.customers, d.digester, d.orders = nil, nil, factChunks{} // their memory goes
 	}
 }
 
@@ -217,7 +217,7 @@ func (d *Digests) committed(fresh bool, kept []recordDigest) {
 			d.voidLocked("a record stored without its digest")
 			return
 		case r.isOrder:
-			d.orders = append(d.orders, r.order)
+			d.orders.add(r.order)
 		default:
 			d.customers.Append(r.customer)
 		}
@@ -232,15 +232,45 @@ func RebuildDigests(ctx context.Context, st *store.Store, opts profiles.BuildOpt
 		return res, false, err
 	}
 	d.mu.Lock()
-	digester, orders := d.digester, d.orders
-	d.customers, d.digester, d.orders = nil, nil, nil
+	digester, chunks := d.digester, d.orders
+	d.customers, d.digester, d.orders = nil, nil, factChunks{}
 	d.void = "used by a rebuild"
 	d.mu.Unlock()
-	orders = digester.Latest(orders)
+	orders := digester.Latest(chunks.all())
 	in, err := digester.Digested(orders)
 	if err != nil {
 		return nil, true, fmt.Errorf("ingest: rebuild: %w", err)
 	}
 	res, err = rebuildDigested(ctx, st, opts, in)
 	return res, true, err
+}
+
+// factChunks holds orders' facts in fixed-size chunks: appended to one slice, three million
+// of them (168 MB) were copied again at every growth, on the commit path, under the mutex.
+type factChunks struct{ chunks [][]profiles.OrderFacts }
+
+// factChunk is how many facts a chunk holds (a variable for tests).
+var factChunk = 1 << 16
+
+func (c *factChunks) add(f profiles.OrderFacts) {
+	if n := len(c.chunks); n == 0 || len(c.chunks[n-1]) == factChunk {
+		c.chunks = append(c.chunks, make([]profiles.OrderFacts, 0, factChunk))
+	}
+	last := &c.chunks[len(c.chunks)-1]
+	*last = append(*last, f)
+}
+
+// all returns the facts in one slice, in order, releasing the chunks as they are copied.
+func (c *factChunks) all() []profiles.OrderFacts {
+	n := 0
+	for _, ch := range c.chunks {
+		n += len(ch)
+	}
+	out := make([]profiles.OrderFacts, 0, n)
+	for i, ch := range c.chunks {
+		out = append(out, ch...)
+		c.chunks[i] = nil
+	}
+	c.chunks = nil
+	return out
 }

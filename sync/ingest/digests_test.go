@@ -99,6 +99,8 @@ func digestRecords() ([]profiles.CustomerRecord, []profiles.OrderRecord) {
 // Rebuilt from the digests a backfill kept, the profiles, indexes and merge audit are those
 // Rebuild makes from the store: byte for byte, whatever the backfill stored twice or refused.
 func TestRebuildDigestsMatchesRebuild(t *testing.T) {
+	defer func(n int) { factChunk = n }(factChunk)
+	factChunk = 3 // the orders' facts in several chunks
 	ctx := context.Background()
 	st := openStore(t)
 	opts := buildOpts(t)
